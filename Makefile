@@ -1,0 +1,65 @@
+# creditportal — every target is listed by `make help`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# Local runs and tests default to development settings; production sets DEBUG=0 and real secrets.
+export DEBUG ?= 1
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/creditportal
+DEMO_PASSWORD ?= demo
+HOST ?= 127.0.0.1:8000
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run demo migrate test test-pg lint fmt check messages clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed ## Create .venv and install the pinned dependencies
+
+migrate: venv ## Apply database migrations (SQLite under var/ unless DATABASE_URL is set)
+	mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+demo: migrate ## Load the demo departments, accounts and entities (idempotent)
+	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
+
+run: demo ## Run the portal with demo data on http://127.0.0.1:8000
+	$(PY) manage.py runserver $(HOST)
+
+test: venv ## Run the whole test suite on SQLite
+	$(BIN)/pytest
+
+test-pg: venv ## Run the whole test suite on PostgreSQL (DATABASE_URL, default $(PG_TEST_URL))
+	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
+
+lint: venv ## ruff lint + format check, Django system checks
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(PY) manage.py check --fail-level WARNING
+
+fmt: venv ## Format and auto-fix with ruff
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: venv ## Django checks, missing migrations, and the production deploy check
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	DEBUG=0 SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
+	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	  FIELD_HASH_KEY=check-deploy-hash-key-0123456789abcdef ALLOWED_HOSTS=portal.example.org \
+	  $(PY) manage.py check --deploy --fail-level WARNING
+
+messages: venv ## Extract translatable strings into locale/*/LC_MESSAGES/django.po and compile them
+	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean: ## Remove the virtualenv, the local database and caches
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,67 @@
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
+
+from creditportal.admin_base import ProvinceListFilter, ScopedModelAdmin
+
+from .models import Department, User
+from .roles import DEPARTMENT_ROLES
+
+
+@admin.register(Department)
+class DepartmentAdmin(ScopedModelAdmin):
+    list_display = ["name", "code", "region_code"]
+    list_filter = [ProvinceListFilter]
+    search_fields = ["name", "code"]
+
+
+class UserChangeForm(DjangoUserChangeForm):
+    def clean(self):
+        cleaned = super().clean()
+        groups = cleaned.get("groups")
+        is_staff = cleaned.get("is_staff", getattr(self.instance, "is_staff", False))
+        department = cleaned.get("department")
+        if groups is not None and department is None and groups.filter(name__in=DEPARTMENT_ROLES).exists():
+            self.add_error("department", _("Caseworkers and supervisors must belong to a department."))
+        if department is not None and not is_staff:
+            self.add_error("department", _("Only staff belong to a department."))
+        return cleaned
+
+
+@admin.register(User)
+class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
+    form = UserChangeForm
+    list_display = ["username", "first_name", "last_name", "department", "is_staff", "is_active"]
+    list_filter = ["is_staff", "is_active", "department", "groups"]
+    list_select_related = ["department"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (_("Personal info"), {"fields": ["first_name", "last_name", "email", "preferred_language"]}),
+        (_("Role and department"), {"fields": ["is_active", "is_staff", "department", "groups"]}),
+        (_("System"), {"fields": ["is_superuser", "last_login", "date_joined"]}),
+    ]
+    readonly_fields = ["last_login", "date_joined"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Only a superuser may create another one: an administrator must not escalate privileges.
+        if not request.user.is_superuser:
+            readonly.append("is_superuser")
+        return readonly
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class RoleAdmin(ScopedModelAdmin, DjangoGroupAdmin):
+    """Roles are defined in code (accounts/roles.py): the admin shows them, it does not edit them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

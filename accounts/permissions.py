@@ -1,0 +1,116 @@
+"""The one permission policy (DESIGN §6). Admin, portal, services, exports and downloads all call it.
+
+- ``scope(queryset, user, action)``: the rows ``user`` may act on, as one SQL query.
+- ``can(user, action, obj_or_model)``: whether ``user`` may act on one object (or on the model at all).
+- ``require(user, action, obj)``: raise ``Http404`` when the object is out of the user's view scope,
+  ``PermissionDenied`` when it is visible but the action is not allowed.
+
+Actions are permission verbs: ``view``, ``add``, ``change``, ``delete`` and custom ones such as
+``reveal``; the model permission behind an action is ``<app>.<action>_<model>``.
+Rules per model live in ``_RULES`` below, keyed by model label, so the whole policy reads in one file
+and this module imports no domain app (dependencies point from entities/cases to accounts).
+"""
+
+from collections.abc import Callable
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+Rule = Callable[[QuerySet, object, str], QuerySet]
+
+
+def permission_name(model: type[Model], action: str) -> str:
+    opts = model._meta
+    return f"{opts.app_label}.{action}_{opts.model_name}"
+
+
+def _by_model_permission(queryset: QuerySet, user, action: str) -> QuerySet:
+    """Default rule: staff holding the model permission act on every row; nobody else on any."""
+    if user.is_staff and user.has_perm(permission_name(queryset.model, action)):
+        return queryset
+    return queryset.none()
+
+
+def _active_representation(user) -> Q:
+    today = timezone.localdate()
+    return (
+        Q(user=user, valid_from__lte=today)
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        & Q(verified_at__isnull=False)
+    )
+
+
+def _entity_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    """Entities are one registry shared by all departments; a representative sees only its own entity."""
+    if user.is_staff:
+        return _by_model_permission(queryset, user, action)
+    if action != "view":
+        return queryset.none()
+    representation = apps.get_model("entities", "Representative").objects.filter(
+        _active_representation(user), entity=OuterRef("pk")
+    )
+    return queryset.filter(Exists(representation))
+
+
+def _representative_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    if user.is_staff:
+        return _by_model_permission(queryset, user, action)
+    if action != "view":
+        return queryset.none()
+    return queryset.filter(_active_representation(user))
+
+
+def _user_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    """Administrators see every account; staff who verify representatives may pick portal accounts."""
+    if not user.is_staff:
+        return queryset.none()
+    if user.has_perm(permission_name(queryset.model, action)):
+        return queryset
+    if action == "view" and user.has_perm("entities.add_representative"):
+        return queryset.filter(is_staff=False)
+    return queryset.none()
+
+
+_RULES: dict[str, Rule] = {
+    "accounts.user": _user_rule,
+    "entities.entity": _entity_rule,
+    "entities.representative": _representative_rule,
+}
+
+
+def scope(queryset: QuerySet, user, action: str = "view") -> QuerySet:
+    """The rows of ``queryset`` that ``user`` may perform ``action`` on."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    rule = _RULES.get(queryset.model._meta.label_lower, _by_model_permission)
+    return rule(queryset, user, action)
+
+
+def can(user, action: str, obj_or_model) -> bool:
+    """Whether ``user`` may perform ``action`` on an object, or on some object of a model class."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if isinstance(obj_or_model, type):
+        model = obj_or_model
+        if user.has_perm(permission_name(model, action)):
+            return True
+        # Adding needs the model permission; other actions may come from a rule (e.g. representation).
+        return action != "add" and scope(model._default_manager.all(), user, action).exists()
+    obj = obj_or_model
+    if obj.pk is None:
+        return can(user, action, type(obj))
+    return scope(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
+
+
+def require(user, action: str, obj: Model) -> Model:
+    """Return ``obj`` if ``user`` may perform ``action`` on it; 404 if it is out of view scope, else 403."""
+    if not can(user, "view", obj):
+        raise Http404
+    if action != "view" and not can(user, action, obj):
+        raise PermissionDenied
+    return obj

@@ -1,0 +1,87 @@
+"""The roles of DESIGN §1 as Django groups, with their model-level permissions.
+
+Data migrations call :func:`sync_roles` with the historical app registry, so each app that adds
+models adds one migration calling it again. Object-level scope (which cases) is not here: it lives in
+``accounts.permissions`` and guardian's object permissions.
+"""
+
+from django.utils.translation import gettext_noop
+
+CASEWORKER = "Caseworker"
+SUPERVISOR = "Supervisor"
+APPEALS_REVIEWER = "Appeals reviewer"
+AUDITOR = "Auditor"
+ADMINISTRATOR = "Administrator"
+ENTITY_REPRESENTATIVE = "Entity representative"
+
+# Marked for translation so the admin can show the group names in the user's language.
+ROLE_LABELS = {
+    CASEWORKER: gettext_noop("Caseworker"),
+    SUPERVISOR: gettext_noop("Supervisor"),
+    APPEALS_REVIEWER: gettext_noop("Appeals reviewer"),
+    AUDITOR: gettext_noop("Auditor"),
+    ADMINISTRATOR: gettext_noop("Administrator"),
+    ENTITY_REPRESENTATIVE: gettext_noop("Entity representative"),
+}
+
+STAFF_ROLES = (CASEWORKER, SUPERVISOR, APPEALS_REVIEWER, AUDITOR, ADMINISTRATOR)
+# Roles whose members work inside one department's jurisdiction.
+DEPARTMENT_ROLES = (CASEWORKER, SUPERVISOR)
+
+
+def _view(*labels):
+    return {f"{label.split('.')[0]}.view_{label.split('.')[1]}" for label in labels}
+
+
+_REGISTRY_READ = _view("entities.entity", "entities.entityrelation", "entities.representative", "accounts.department")
+
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    CASEWORKER: _REGISTRY_READ
+    | {
+        "entities.add_entity",
+        "entities.change_entity",
+        "entities.add_entityrelation",
+        "entities.change_entityrelation",
+    },
+    SUPERVISOR: _REGISTRY_READ
+    | {
+        "entities.add_entity",
+        "entities.change_entity",
+        "entities.add_entityrelation",
+        "entities.change_entityrelation",
+        "entities.add_representative",
+        "entities.change_representative",
+        "entities.reveal_entity",
+    },
+    APPEALS_REVIEWER: _REGISTRY_READ | {"entities.reveal_entity"},
+    AUDITOR: _REGISTRY_READ | _view("accounts.user", "audit.accesslog") | {"entities.reveal_entity"},
+    ADMINISTRATOR: _view("entities.entity", "accounts.user", "accounts.department", "auth.group")
+    | {
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.add_department",
+        "accounts.change_department",
+    },
+    # Entity users act through the portal; their access comes from Representative, not model permissions.
+    ENTITY_REPRESENTATIVE: set(),
+}
+
+
+def sync_roles(apps, schema_editor=None):
+    """Create the role groups and set exactly the permissions above that exist so far."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        # Historical app configs have no models module; create_permissions skips those otherwise.
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    group_model = apps.get_model("auth", "Group")
+    permission_model = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = group_model.objects.get_or_create(name=role)
+        wanted = []
+        for label in sorted(perms):
+            app_label, codename = label.split(".")
+            wanted.extend(permission_model.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.set(wanted)

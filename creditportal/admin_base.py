@@ -1,0 +1,145 @@
+"""The one ModelAdmin base class (DESIGN §6). Every admin in the project extends ``ScopedModelAdmin``.
+
+It routes everything a staff user can see or do through ``accounts.permissions``, so no admin has to
+remember to: the changelist, change, history and delete pages, foreign-key choices, autocomplete and
+list-filter values only ever show in-scope rows, and an out-of-scope object answers 404.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.permissions import can, scope
+from accounts.regions import PROVINCES
+
+
+class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
+    """A related-field filter that offers only the values the user may see."""
+
+    def field_choices(self, field, request, model_admin):
+        related = scope(field.remote_field.model._default_manager.all(), request.user, "view")
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            related = related.order_by(*ordering)
+        return [(obj.pk, str(obj)) for obj in related]
+
+
+class ScopedModelAdmin(SimpleHistoryAdmin):
+    """Scoped querysets, object-aware permissions, no bulk delete, read-only history."""
+
+    # Exact counts over big tables are costly and leak nothing useful (DESIGN §10).
+    show_full_result_count = False
+    # Deleting a record would erase what the audit trail is for; subclasses opt in explicitly.
+    allow_delete = False
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user, "view")
+
+    # -- permissions: the policy decides, per object when there is one --------------------------
+    def has_module_permission(self, request):
+        return can(request.user, "view", self.model)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, "view", obj if obj is not None else self.model) or self.has_change_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request):
+        return can(request.user, "add", self.model)
+
+    def has_change_permission(self, request, obj=None):
+        return can(request.user, "change", obj if obj is not None else self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.allow_delete and can(request.user, "delete", obj if obj is not None else self.model)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    # -- writes go through the services -----------------------------------------------------------
+    def save_form(self, request, form, change):
+        """Let a subclass's ``service_save(request, form, change)`` write the object instead of ``save()``."""
+        instance = super().save_form(request, form, change)
+        service_save = getattr(self, "service_save", None)
+        if service_save is None:
+            return instance
+        saved = service_save(request, form, change)
+        saved._saved_by_service = True
+        return saved
+
+    def save_model(self, request, obj, form, change):
+        if not getattr(obj, "_saved_by_service", False):
+            super().save_model(request, obj, form, change)
+
+    # -- no leaks through related choices or filters ---------------------------------------------
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        if queryset is None:
+            queryset = db_field.remote_field.model._default_manager.using(db)
+        return scope(queryset.all(), request.user, "view")
+
+    def get_list_filter(self, request):
+        scoped = []
+        for item in super().get_list_filter(request):
+            if isinstance(item, str) and self._is_relation(item):
+                item = (item, ScopedRelatedFieldListFilter)
+            scoped.append(item)
+        return scoped
+
+    def _is_relation(self, field_path: str) -> bool:
+        try:
+            field = self.model._meta.get_field(field_path)
+        except Exception:
+            return False
+        return field.is_relation
+
+    # -- out of scope answers 404, never "does not exist, perhaps deleted?" -----------------------
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        raise Http404
+
+    def _require_in_scope(self, request, object_id):
+        try:
+            in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
+        except (ValueError, ValidationError):
+            in_scope = False
+        if not in_scope:
+            raise Http404
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReadOnlyScopedModelAdmin(ScopedModelAdmin):
+    """For records only services write (logs, decisions): viewable, never added or changed in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ProvinceListFilter(admin.SimpleListFilter):
+    """Filter by province from a static list, on the ``region_code`` field (no DISTINCT query)."""
+
+    title = _("province")
+    parameter_name = "province"
+    field_path = "region_code"
+
+    def lookups(self, request, model_admin):
+        return PROVINCES
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.field_path}__startswith": self.value()})
+        return queryset

@@ -1,0 +1,143 @@
+"""Demo data for a local portal: departments, one account per role, entities with valid identifiers.
+
+Idempotent: running it again changes nothing except resetting the demo passwords. Refuses to run with
+DEBUG off unless --force, so it cannot plant known passwords in production by accident.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts import roles
+from accounts.models import Department, User
+from audit.history import attribute
+from entities.models import Entity, EntityRelation, Representative
+from entities.services import entity_find_by_identifier, entity_register, relation_add, representative_add
+
+SYSTEM_ACTOR = "admin"
+
+DEPARTMENTS = [
+    {"code": "TAX", "name": "Municipal Tax Bureau 市税务局", "region_code": "110105"},
+    {"code": "MKT", "name": "Market Regulation Bureau 市场监督管理局", "region_code": "110105"},
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    role: str | None
+    department: str | None
+    description: str
+    first_name: str = ""
+    last_name: str = ""
+
+
+ACCOUNTS = [
+    DemoAccount("admin", None, None, "superuser: everything, including system settings"),
+    DemoAccount("cw_tax", roles.CASEWORKER, "TAX", "caseworker, tax bureau: registers entities, logs cases"),
+    DemoAccount("sup_tax", roles.SUPERVISOR, "TAX", "supervisor, tax bureau: reviews, reveals identifiers"),
+    DemoAccount("cw_market", roles.CASEWORKER, "MKT", "caseworker, market regulation bureau"),
+    DemoAccount("sup_market", roles.SUPERVISOR, "MKT", "supervisor, market regulation bureau"),
+    DemoAccount("reviewer", roles.APPEALS_REVIEWER, None, "appeals reviewer: objections, appeals, repair"),
+    DemoAccount("auditor", roles.AUDITOR, None, "auditor: reads everything incl. access log, changes nothing"),
+    DemoAccount("rep_acme", roles.ENTITY_REPRESENTATIVE, None, "representative of ACME Trading (legal person)"),
+    DemoAccount("rep_wang", roles.ENTITY_REPRESENTATIVE, None, "Wang Wei, a natural person acting for themself"),
+]
+
+# Synthetic identifiers with valid check characters (GB 32100-2015 / GB 11643-1999); nobody real.
+ENTITIES = [
+    {
+        "key": "acme",
+        "kind": Entity.Kind.LEGAL_PERSON,
+        "name": "艾克米贸易有限公司 ACME Trading Co., Ltd.",
+        "identifier": "91110105MA01ACME0B",
+    },
+    {
+        "key": "huaxin",
+        "kind": Entity.Kind.LEGAL_PERSON,
+        "name": "华信食品有限公司 Huaxin Foods Co., Ltd.",
+        "identifier": "91310115MA1HXF00AR",
+    },
+    {"key": "wang", "kind": Entity.Kind.NATURAL_PERSON, "name": "王伟 Wang Wei", "identifier": "110105198503121234"},
+    {"key": "li", "kind": Entity.Kind.NATURAL_PERSON, "name": "李明 Li Ming", "identifier": "440305197809024317"},
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo departments, accounts (one per role) and entities. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="demo", help="password for every demo account (default: demo)")
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off (never in production)")
+
+    def handle(self, *args, password, force, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("Refusing to create demo accounts with DEBUG off; use --force only on a test system.")
+        with transaction.atomic():
+            departments = self._departments()
+            users = self._accounts(password, departments)
+            entities = self._entities(users[SYSTEM_ACTOR])
+            self._relations(users, entities)
+        self._print_accounts(password)
+
+    def _departments(self):
+        departments = {}
+        for data in DEPARTMENTS:
+            department = Department.objects.filter(code=data["code"]).first()
+            if department is None:
+                department = attribute(Department(**data), actor=None, reason="demo data")
+                department.save()
+            departments[data["code"]] = department
+        return departments
+
+    def _accounts(self, password, departments):
+        users = {}
+        for account in ACCOUNTS:
+            user = User.objects.filter(username=account.username).first() or User(username=account.username)
+            is_new = user.pk is None
+            user.is_superuser = account.username == "admin"
+            user.is_staff = account.role != roles.ENTITY_REPRESENTATIVE
+            user.department = departments[account.department] if account.department else None
+            user.email = f"{account.username}@demo.invalid"
+            if is_new or not user.check_password(password):
+                user.set_password(password)
+            attribute(user, actor=None, reason="demo data")
+            user.save()
+            if account.role:
+                user.groups.set([Group.objects.get(name=account.role)])
+            users[account.username] = user
+        return users
+
+    def _entities(self, actor):
+        entities = {}
+        for data in ENTITIES:
+            entity = entity_find_by_identifier(data["identifier"]) or entity_register(
+                actor=actor, kind=data["kind"], name=data["name"], identifier=data["identifier"]
+            )
+            entities[data["key"]] = entity
+        return entities
+
+    def _relations(self, users, entities):
+        actor = users[SYSTEM_ACTOR]
+        if not EntityRelation.objects.filter(organisation=entities["acme"], person=entities["li"]).exists():
+            relation_add(
+                actor=actor,
+                organisation=entities["acme"],
+                person=entities["li"],
+                role=EntityRelation.Role.LEGAL_REPRESENTATIVE,
+            )
+        for username, key, relationship in [
+            ("rep_acme", "acme", Representative.Relationship.LEGAL_REPRESENTATIVE),
+            ("rep_wang", "wang", Representative.Relationship.SELF),
+        ]:
+            if not Representative.objects.filter(user=users[username], entity=entities[key]).exists():
+                representative_add(actor=actor, user=users[username], entity=entities[key], relationship=relationship)
+
+    def _print_accounts(self, password):
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. Accounts (password: {password}):"))
+        for account in ACCOUNTS:
+            self.stdout.write(f"  {account.username:<11} {account.description}")
+        self.stdout.write("Staff sign in at http://127.0.0.1:8000/admin/")

@@ -1,0 +1,29 @@
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+
+@require_safe
+def home(request):
+    return render(request, "home.html")
+
+
+@never_cache
+@require_safe
+def healthz(request):
+    """Liveness and database status for load balancers and monitoring; reveals nothing else."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception:
+        database = "unavailable"
+    healthy = database == "ok"
+    return JsonResponse({"status": "ok" if healthy else "error", "database": database}, status=200 if healthy else 503)
+
+
+def csrf_failure(request, reason=""):
+    return render(request, "403_csrf.html", status=403)

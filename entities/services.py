@@ -1,0 +1,251 @@
+"""The only writers of the entity registry. Every write is atomic and leaves a history row with its actor."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import require
+from audit.history import attribute
+from audit.models import AccessLog
+from audit.services import access_log_write
+
+from . import crypto
+from .identifiers import (
+    looks_like_id_number,
+    looks_like_uscc,
+    mask_id_number,
+    normalize_id_number,
+    normalize_uscc,
+    region_code_from_id_number,
+    region_code_from_uscc,
+    validate_id_number,
+    validate_uscc,
+)
+from .models import Entity, EntityRelation, Representative
+
+
+class DuplicateEntityError(ValidationError):
+    """The identifier is already registered; ``existing`` is that entity, so callers can link to it."""
+
+    def __init__(self, existing: Entity):
+        self.existing = existing
+        super().__init__(
+            {"identifier": ValidationError(_("An entity with this identifier is already registered."), "duplicate")}
+        )
+
+
+@dataclass(frozen=True)
+class CheckedIdentifier:
+    """A validated identifier in the form it is stored."""
+
+    uscc: str | None
+    id_number: str | None
+    id_number_hash: str | None
+
+    @property
+    def region_code(self) -> str:
+        return region_code_from_uscc(self.uscc) if self.uscc else region_code_from_id_number(self.id_number)
+
+
+def identifier_check(*, kind: str, identifier: str, exclude: Entity | None = None) -> CheckedIdentifier:
+    """Validate ``identifier`` for an entity of ``kind`` and refuse one that is already registered.
+
+    Errors are keyed by the ``identifier`` field; a duplicate raises :class:`DuplicateEntityError`.
+    """
+    raw = (identifier or "").strip()
+    if not raw:
+        raise ValidationError({"identifier": ValidationError(_("Enter the identifier."), "required")})
+    try:
+        if kind == Entity.Kind.NATURAL_PERSON:
+            if looks_like_uscc(raw) and not looks_like_id_number(raw):
+                raise ValidationError(
+                    _(
+                        "A natural person is identified by a resident identity number, "
+                        "not a unified social credit code."
+                    ),
+                    code="wrong_identifier_kind",
+                )
+            number = validate_id_number(normalize_id_number(raw))
+            checked = CheckedIdentifier(uscc=None, id_number=number, id_number_hash=crypto.blind_index(number))
+        else:
+            if looks_like_id_number(raw) and not looks_like_uscc(raw):
+                raise ValidationError(
+                    _(
+                        "An organisation is identified by a unified social credit code, "
+                        "not a resident identity number."
+                    ),
+                    code="wrong_identifier_kind",
+                )
+            checked = CheckedIdentifier(uscc=validate_uscc(normalize_uscc(raw)), id_number=None, id_number_hash=None)
+    except ValidationError as error:
+        raise ValidationError({"identifier": error}) from None
+
+    existing = Entity.objects.filter(
+        **({"id_number_hash": checked.id_number_hash} if checked.id_number_hash else {"uscc": checked.uscc})
+    )
+    if exclude is not None and exclude.pk:
+        existing = existing.exclude(pk=exclude.pk)
+    duplicate = existing.first()
+    if duplicate is not None:
+        raise DuplicateEntityError(duplicate)
+    return checked
+
+
+def _apply_identifier(entity: Entity, checked: CheckedIdentifier) -> None:
+    entity.uscc = checked.uscc
+    entity.id_number = checked.id_number
+    entity.id_number_hash = checked.id_number_hash
+    entity.id_number_masked = mask_id_number(checked.id_number) if checked.id_number else ""
+
+
+def _save(entity: Entity, *, actor, reason: str) -> Entity:
+    entity.full_clean()
+    attribute(entity, actor=actor, reason=reason)
+    try:
+        with transaction.atomic():
+            entity.save()
+    except IntegrityError:
+        # Lost a race with a concurrent registration of the same identifier.
+        duplicate = (
+            Entity.objects.filter(
+                **({"id_number_hash": entity.id_number_hash} if entity.id_number_hash else {"uscc": entity.uscc})
+            )
+            .exclude(pk=entity.pk)
+            .first()
+        )
+        if duplicate is None:
+            raise
+        raise DuplicateEntityError(duplicate) from None
+    return entity
+
+
+@transaction.atomic
+def entity_register(*, actor, kind: str, name: str, identifier: str, region_code: str = "") -> Entity:
+    """Register a firm or a person; the identifier is validated, and for a person encrypted and hashed."""
+    checked = identifier_check(kind=kind, identifier=identifier)
+    entity = Entity(kind=kind, name=(name or "").strip(), region_code=region_code or checked.region_code)
+    _apply_identifier(entity, checked)
+    return _save(entity, actor=actor, reason="registered")
+
+
+@transaction.atomic
+def entity_update(
+    *, entity: Entity, actor, name: str, region_code: str, identifier: str = "", reason: str = "updated"
+) -> Entity:
+    """Correct an entity's name, region or identifier (a blank identifier keeps the current one)."""
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    entity.name = (name or "").strip()
+    entity.region_code = region_code
+    if identifier:
+        _apply_identifier(entity, identifier_check(kind=entity.kind, identifier=identifier, exclude=entity))
+    return _save(entity, actor=actor, reason=reason)
+
+
+def entity_find_by_identifier(identifier: str) -> Entity | None:
+    """Exact lookup by credit code or identity number (through the keyed hash); never a LIKE over ciphertext."""
+    raw = (identifier or "").strip()
+    if looks_like_id_number(raw):
+        return Entity.objects.filter(id_number_hash=crypto.blind_index(normalize_id_number(raw))).first()
+    if looks_like_uscc(raw):
+        return Entity.objects.filter(uscc=normalize_uscc(raw)).first()
+    return None
+
+
+@transaction.atomic
+def entity_reveal_identifier(*, entity: Entity, actor, purpose: str, request=None) -> str:
+    """Return the full identity number after recording who saw it and why (the record comes first)."""
+    require(actor, "reveal", entity)
+    if not entity.is_natural_person:
+        return entity.uscc or ""
+    access_log_write(
+        actor=actor,
+        action=AccessLog.Action.REVEAL_IDENTIFIER,
+        target=entity,
+        field="id_number",
+        purpose=purpose,
+        request=request,
+    )
+    return entity.id_number
+
+
+@transaction.atomic
+def relation_add(*, actor, organisation: Entity, person: Entity, role: str, valid_from=None, valid_to=None):
+    relation = EntityRelation(
+        organisation=organisation,
+        person=person,
+        role=role,
+        valid_from=valid_from or timezone.localdate(),
+        valid_to=valid_to,
+    )
+    relation.full_clean()
+    attribute(relation, actor=actor, reason="responsible person recorded")
+    relation.save()
+    return relation
+
+
+@transaction.atomic
+def representative_add(*, actor, user, entity: Entity, relationship: str, valid_from=None, valid_to=None):
+    """Link a portal user to an entity; the staff member adding it is recorded as having verified it."""
+    representative = Representative(
+        user=user,
+        entity=entity,
+        relationship=relationship,
+        valid_from=valid_from or timezone.localdate(),
+        valid_to=valid_to,
+        verified_by=actor,
+        verified_at=timezone.now(),
+    )
+    representative.full_clean()
+    attribute(representative, actor=actor, reason="representative verified")
+    representative.save()
+    return representative
+
+
+def _end(record, *, actor, valid_to, reason: str):
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    record.valid_to = valid_to
+    record.full_clean()
+    attribute(record, actor=actor, reason=reason)
+    record.save()
+    return record
+
+
+@transaction.atomic
+def relation_end(*, relation: EntityRelation, actor, valid_to):
+    """Set (or clear) the last day a responsible person held the role."""
+    return _end(relation, actor=actor, valid_to=valid_to, reason="responsible person period changed")
+
+
+@transaction.atomic
+def representative_end(*, representative: Representative, actor, valid_to):
+    """Set (or clear) the last day a portal user may act for the entity."""
+    return _end(representative, actor=actor, valid_to=valid_to, reason="representation period changed")
+
+
+def entities_reencrypt(*, actor=None, batch_size: int = 500) -> int:
+    """Re-encrypt identity numbers still under an older key with the newest one; returns how many changed.
+
+    Each re-encryption is a normal save with a history row, one transaction per batch, so it can be
+    stopped and resumed, and running it twice changes nothing the second time.
+    """
+    changed = 0
+    # Cast keeps the raw token: the field itself would decrypt on load.
+    tokens = (
+        Entity.objects.filter(id_number__isnull=False)
+        .annotate(token=Cast("id_number", output_field=TextField()))
+        .values_list("pk", "token")
+        .order_by("pk")
+    )
+    stale = [pk for pk, token in tokens.iterator() if crypto.needs_rotation(token)]
+    for start in range(0, len(stale), batch_size):
+        with transaction.atomic():
+            for entity in Entity.objects.select_for_update().filter(pk__in=stale[start : start + batch_size]):
+                attribute(entity, actor=actor, reason="encryption key rotation")
+                entity.save()  # the field encrypts with the newest key
+                changed += 1
+    return changed

@@ -1,0 +1,30 @@
+import pytest
+from django.utils import translation
+
+from accounts import roles
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Assertions compare English messages; each test that needs Chinese activates it itself."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def role_user(db):
+    """``role_user(roles.SUPERVISOR)`` → a staff user of that role."""
+
+    def make(role, **kwargs):
+        return UserFactory(role=role, **kwargs)
+
+    return make
+
+
+ROLES = [roles.CASEWORKER, roles.SUPERVISOR, roles.APPEALS_REVIEWER, roles.AUDITOR, roles.ADMINISTRATOR]

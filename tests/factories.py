@@ -1,0 +1,77 @@
+"""One factory per model. Entities go through the registry service, so they are stored as production stores them."""
+
+import itertools
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts import roles
+from accounts.models import Department, User
+from entities.identifiers import id_check_digit, uscc_check_char
+from entities.models import Entity
+
+_serial = itertools.count(1)
+
+
+def make_uscc(region: str = "110105") -> str:
+    """A fresh, valid unified social credit code."""
+    first17 = f"91{region}MA{next(_serial):07d}"
+    return first17 + uscc_check_char(first17)
+
+
+def make_id_number(birth: str = "19850312", region: str = "110105") -> str:
+    """A fresh, valid resident identity number born on ``birth`` (YYYYMMDD)."""
+    first17 = f"{region}{birth}{next(_serial) % 1000:03d}"
+    return first17 + id_check_digit(first17)
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Department
+        django_get_or_create = ["code"]
+
+    name = factory.Sequence(lambda n: f"Department {n}")
+    code = factory.Sequence(lambda n: f"D{n:03d}")
+    region_code = "110105"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
+    password = factory.PostGenerationMethodCall("set_password", "pw")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        """``UserFactory(role=roles.CASEWORKER)`` makes a staff member of that role (and department)."""
+        if not extracted:
+            return
+        self.groups.add(Group.objects.get(name=extracted))
+        if extracted != roles.ENTITY_REPRESENTATIVE:
+            self.is_staff = True
+            if extracted in roles.DEPARTMENT_ROLES and self.department_id is None:
+                self.department = DepartmentFactory()
+        self.save()
+
+
+class EntityFactory(factory.django.DjangoModelFactory):
+    """Organisations by default; ``EntityFactory(person=True)`` for a natural person."""
+
+    class Meta:
+        model = Entity
+
+    class Params:
+        person = factory.Trait(kind=Entity.Kind.NATURAL_PERSON, identifier=factory.LazyFunction(make_id_number))
+
+    kind = Entity.Kind.LEGAL_PERSON
+    name = factory.Sequence(lambda n: f"Entity {n} Co., Ltd.")
+    identifier = factory.LazyFunction(make_uscc)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from entities.services import entity_register
+
+        return entity_register(actor=kwargs.pop("actor", None), **kwargs)

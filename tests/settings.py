@@ -1,0 +1,13 @@
+"""Test settings: the project's settings with development secrets and a fast password hasher.
+
+The database still comes from DATABASE_URL, so the same suite runs on SQLite and on PostgreSQL.
+"""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from creditportal.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test speed only
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
