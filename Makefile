@@ -25,7 +25,7 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 venv: $(BIN)/.installed ## Create .venv and install the pinned dependencies
 
 migrate: venv ## Apply database migrations (SQLite under var/ unless DATABASE_URL is set)
-	mkdir -p var
+	mkdir -p var/static
 	$(PY) manage.py migrate --noinput
 
 demo: migrate ## Load the demo departments, accounts and entities (idempotent)

@@ -96,11 +96,8 @@ def can(user, action: str, obj_or_model) -> bool:
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if isinstance(obj_or_model, type):
-        model = obj_or_model
-        if user.has_perm(permission_name(model, action)):
-            return True
-        # Adding needs the model permission; other actions may come from a rule (e.g. representation).
-        return action != "add" and scope(model._default_manager.all(), user, action).exists()
+        # Model level (may this user use a list or add page at all?) is the model permission alone.
+        return user.has_perm(permission_name(obj_or_model, action))
     obj = obj_or_model
     if obj.pk is None:
         return can(user, action, type(obj))

@@ -10,7 +10,9 @@ def access_log_write(*, actor, action: str, target: models.Model, purpose: str, 
     """Record one read of non-public data. Call it *before* returning the data: if it fails, nothing is shown."""
     purpose = (purpose or "").strip()
     if not purpose:
-        raise ValidationError({"purpose": ValidationError(_("State why you need to see this data."), "purpose_required")})
+        raise ValidationError(
+            {"purpose": ValidationError(_("State why you need to see this data."), "purpose_required")}
+        )
     return AccessLog.objects.create(
         actor=actor,
         actor_roles=", ".join(sorted(actor.groups.values_list("name", flat=True))),

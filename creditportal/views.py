@@ -1,4 +1,4 @@
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -12,6 +12,7 @@ def home(request):
 
 @never_cache
 @require_safe
+@transaction.non_atomic_requests  # a database that is down must answer 503, not fail in the wrapper
 def healthz(request):
     """Liveness and database status for load balancers and monitoring; reveals nothing else."""
     try:

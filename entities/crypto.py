@@ -1,11 +1,11 @@
 """Field encryption with rotating keys, and a keyed hash ("blind index") for exact lookup (DESIGN §4, §7).
 
 * ``EncryptedTextField`` stores Fernet ciphertext (AES-128-CBC + HMAC-SHA256, authenticated) in the
-  database and gives plaintext to Python. The clear value never reaches the database, so it is
-  absent from SQL logs, dumps and backups too.
+  database and gives plaintext to Python, so SQL logs, database dumps and backups hold ciphertext.
+  (``manage.py dumpdata`` works at the Python level and so writes the decrypted value.)
 * ``settings.FIELD_ENCRYPTION_KEYS`` lists Fernet keys NEWEST FIRST. New values are encrypted with
-  the first key; every key is tried when decrypting. To rotate: put a new key first, re-save values
-  with ``rotate()`` (``needs_rotation()`` finds the old ones), then drop the old key.
+  the first key; every key is tried when decrypting. To rotate: put a new key first, re-save the
+  rows that ``needs_rotation()`` finds (or ``rotate()`` their raw tokens), then drop the old key.
 * ``settings.FIELD_HASH_KEY`` keys ``blind_index()``: HMAC-SHA256 of the caller-normalised value,
   stored next to the ciphertext for exact lookup and uniqueness. It cannot be rotated without
   recomputing every index from the decrypted values.

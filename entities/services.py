@@ -75,10 +75,7 @@ def identifier_check(*, kind: str, identifier: str, exclude: Entity | None = Non
         else:
             if looks_like_id_number(raw) and not looks_like_uscc(raw):
                 raise ValidationError(
-                    _(
-                        "An organisation is identified by a unified social credit code, "
-                        "not a resident identity number."
-                    ),
+                    _("An organisation is identified by a unified social credit code, not a resident identity number."),
                     code="wrong_identifier_kind",
                 )
             checked = CheckedIdentifier(uscc=validate_uscc(normalize_uscc(raw)), id_number=None, id_number_hash=None)

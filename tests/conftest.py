@@ -1,4 +1,5 @@
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from accounts import roles
@@ -10,6 +11,12 @@ def english():
     """Assertions compare English messages; each test that needs Chinese activates it itself."""
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English pages (the portal's default language is Simplified Chinese)."""
+    return Client(headers={"Accept-Language": "en"})
 
 
 @pytest.fixture

@@ -21,7 +21,9 @@ def test_migrations_seed_each_role_with_exactly_its_permissions(db, role):
 
 
 def test_auditor_changes_nothing(db):
-    assert not any(p.split(".")[1].startswith(("add_", "change_", "delete_")) for p in roles.ROLE_PERMISSIONS[roles.AUDITOR])
+    assert not any(
+        p.split(".")[1].startswith(("add_", "change_", "delete_")) for p in roles.ROLE_PERMISSIONS[roles.AUDITOR]
+    )
 
 
 def test_nobody_but_superusers_may_delete(db):

@@ -18,14 +18,14 @@ def _all_text_in_database() -> str:
         for table in connection.introspection.table_names(cursor):
             columns = [c.name for c in connection.introspection.get_table_description(cursor, table)]
             quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")  # noqa: S608 - names from introspection
+            cursor.execute(f"SELECT {quoted} FROM {connection.ops.quote_name(table)}")
             chunks.extend(str(value) for row in cursor.fetchall() for value in row if value is not None)
     return "\n".join(chunks)
 
 
 def _raw_rows(table: str) -> list[tuple]:
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - fixed table names
+        cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
         return cursor.fetchall()
 
 
@@ -54,7 +54,7 @@ def test_history_rows_hold_ciphertext_too():
     person = entity_register(actor=actor, kind=Entity.Kind.NATURAL_PERSON, name="Li Si", identifier=number)
     table = Entity.history.model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id_number FROM {connection.ops.quote_name(table)}")  # noqa: S608 - fixed table name
+        cursor.execute(f"SELECT id_number FROM {connection.ops.quote_name(table)}")
         (stored,) = cursor.fetchone()
     assert stored.startswith("gAAAAA")  # a Fernet token
     assert person.history.get().id_number == number  # and it decrypts for code that needs it

@@ -144,7 +144,12 @@ def test_reveal_records_the_access_before_returning(caseworker):
     number = entity_reveal_identifier(entity=person, actor=supervisor, purpose="verify identity for case TAX-1")
     assert number == person.id_number
     log = AccessLog.objects.get()
-    assert (log.actor, log.action, log.target_id, log.field) == (supervisor, "reveal_identifier", person.pk, "id_number")
+    assert (log.actor, log.action, log.target_id, log.field) == (
+        supervisor,
+        "reveal_identifier",
+        person.pk,
+        "id_number",
+    )
     assert log.actor_department == supervisor.department
     assert log.actor_roles == roles.SUPERVISOR
     assert log.purpose == "verify identity for case TAX-1"
