@@ -58,7 +58,7 @@ check: venv ## Django checks, missing migrations, and the production deploy chec
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: venv ## Extract translatable strings into locale/*/LC_MESSAGES/django.po and compile them
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=var
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean: ## Remove the virtualenv, the local database and caches

@@ -1,6 +1,7 @@
 from django.db import connection, transaction
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -24,6 +25,12 @@ def healthz(request):
         database = "unavailable"
     healthy = database == "ok"
     return JsonResponse({"status": "ok" if healthy else "error", "database": database}, status=200 if healthy else 503)
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; point them at the static icon."""
+    return HttpResponsePermanentRedirect(static("creditportal/favicon.svg"))
 
 
 def csrf_failure(request, reason=""):

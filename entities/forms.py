@@ -29,6 +29,7 @@ class EntityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.checked_identifier = None
         if self.instance.pk:
+            self.fields["identifier"].label = _("Corrected identifier")
             self.fields["identifier"].help_text = _(
                 "Leave blank to keep the current identifier; enter a new one only to correct a mistake."
             )

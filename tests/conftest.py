@@ -35,3 +35,9 @@ def role_user(db):
 
 
 ROLES = [roles.CASEWORKER, roles.SUPERVISOR, roles.APPEALS_REVIEWER, roles.AUDITOR, roles.ADMINISTRATOR]
+
+
+def pytest_report_header(config):
+    from django.db import connection
+
+    return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"

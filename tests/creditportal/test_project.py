@@ -164,3 +164,9 @@ def test_seed_demo_refuses_to_run_with_debug_off():
     with pytest.raises(CommandError, match="Refusing"):
         call_command("seed_demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+def test_favicon_points_at_the_static_icon(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url.endswith("creditportal/favicon.svg")
