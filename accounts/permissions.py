@@ -74,7 +74,51 @@ def _user_rule(queryset: QuerySet, user, action: str) -> QuerySet:
     return queryset.none()
 
 
+# Which cases a department's staff may act on, per action; the rest of the case's life is read-only to them.
+_CASE_STATES_FOR_ACTION = {
+    "change": ("draft",),
+    "add": ("draft",),
+    "delete": ("draft",),
+}
+
+
+def _case_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    """Department scope: staff act on their own department's cases; overseers (auditor, reviewer) see all.
+
+    The issue on object permissions replaces the department test with guardian grants on direct-FK tables.
+    """
+    if not user.is_staff or not user.has_perm(permission_name(queryset.model, action)):
+        return queryset.none()
+    if action == "view" and user.has_perm("cases.oversee_case"):
+        return queryset
+    if user.department_id is None:
+        return queryset.none()
+    queryset = queryset.filter(department_id=user.department_id)
+    states = _CASE_STATES_FOR_ACTION.get(action)
+    return queryset.filter(state__in=states) if states else queryset
+
+
+def _via_case(queryset: QuerySet, user, action: str) -> QuerySet:
+    """What hangs off a case (evidence, measures, notices, ...) is in scope when its case is.
+
+    Changing or adding such a row is changing the case, so it needs the case in scope for "change".
+    """
+    if not user.is_staff or not user.has_perm(permission_name(queryset.model, action)):
+        return queryset.none()
+    case_model = apps.get_model("cases", "Case")
+    case_action = "view" if action == "view" else "change"
+    cases = _case_rule(case_model.objects.all(), user, case_action)
+    return queryset.filter(case__in=cases.values("pk"))
+
+
 _RULES: dict[str, Rule] = {
+    "cases.case": _case_rule,
+    "cases.legaldocument": _via_case,
+    "cases.evidence": _via_case,
+    "cases.sanction": _via_case,
+    "cases.decision": _via_case,
+    "cases.notice": _via_case,
+    "cases.statement": _via_case,
     "accounts.user": _user_rule,
     "entities.entity": _entity_rule,
     "entities.representative": _representative_rule,

@@ -34,9 +34,37 @@ def _view(*labels):
 
 
 _REGISTRY_READ = _view("entities.entity", "entities.entityrelation", "entities.representative", "accounts.department")
+_CATALOGUE_READ = _view(
+    "cases.catalogueitem", "cases.measuretype", "cases.ruleperiod", "cases.calendarday", "cases.legalsource"
+)
+_CATALOGUE_EDIT = {
+    f"cases.{action}_{model}"
+    for action in ("add", "change")
+    for model in ("catalogueitem", "measuretype", "ruleperiod", "calendarday", "legalsource")
+}
+# Everything that hangs off a case, read-only: the case page shows it to whoever may see the case.
+_CASE_READ = _view(
+    "cases.case", "cases.legaldocument", "cases.evidence", "cases.sanction", "cases.decision", "cases.notice",
+    "cases.statement",
+)  # fmt: skip
+_CASE_WRITE = {
+    "cases.add_case",
+    "cases.change_case",
+    "cases.add_legaldocument",
+    "cases.change_legaldocument",
+    "cases.add_evidence",
+    "cases.add_sanction",
+    "cases.change_sanction",
+    "cases.delete_sanction",
+    "cases.add_statement",
+}
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     CASEWORKER: _REGISTRY_READ
+    | _CATALOGUE_READ
+    | _CASE_READ
+    | _CASE_WRITE
+    | {"cases.submit_case"}
     | {
         "entities.add_entity",
         "entities.change_entity",
@@ -44,6 +72,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "entities.change_entityrelation",
     },
     SUPERVISOR: _REGISTRY_READ
+    | _CATALOGUE_READ
+    | _CASE_READ
+    | _CASE_WRITE
+    | {"cases.submit_case", "cases.review_case"}
     | {
         "entities.add_entity",
         "entities.change_entity",
@@ -53,9 +85,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "entities.change_representative",
         "entities.reveal_entity",
     },
-    APPEALS_REVIEWER: _REGISTRY_READ | {"entities.reveal_entity"},
+    APPEALS_REVIEWER: _REGISTRY_READ | _CATALOGUE_READ | _CASE_READ | {"entities.reveal_entity", "cases.oversee_case"},
     AUDITOR: _REGISTRY_READ | _view("accounts.user", "audit.accesslog") | {"entities.reveal_entity"},
     ADMINISTRATOR: _view("entities.entity", "accounts.user", "accounts.department", "auth.group")
+    | _CATALOGUE_READ
+    | _CATALOGUE_EDIT
     | {
         "accounts.add_user",
         "accounts.change_user",

@@ -26,8 +26,9 @@ def test_auditor_changes_nothing(db):
     )
 
 
-def test_nobody_but_superusers_may_delete(db):
-    assert not any(".delete_" in perm for perms in roles.ROLE_PERMISSIONS.values() for perm in perms)
+def test_the_only_deletion_is_a_proposed_measure_on_a_draft(db):
+    deletions = {perm for perms in roles.ROLE_PERMISSIONS.values() for perm in perms if ".delete_" in perm}
+    assert deletions == {"cases.delete_sanction"}
 
 
 def test_only_supervisors_reviewers_and_auditors_may_reveal_identifiers(db):

@@ -1,0 +1,1 @@
+from . import case, catalogue  # noqa: F401 - registers the admins
