@@ -1,0 +1,153 @@
+"""Calendar arithmetic for deadlines: calendar days, months, and working days under the State Council's holiday notices.
+
+A date is a working day if it is a make-up ``workday`` in :class:`~cases.models.CalendarDay`, or a
+Monday-to-Friday date that is not listed as a ``holiday`` (``cn-holidays.md``, "How to compute working days").
+
+Some years have no notice loaded yet (no ``CalendarDay`` row). For those years the count falls back to
+weekends only and never fails. A warning is logged once per process for each such year, and the admin
+warns administrators (``cases/admin/catalogue.py``).
+
+Each computation reads the special days in one query: whole years, which are about 40 rows each. It
+runs a second query only if the count goes past the years fetched first. No data is cached between
+calls, so an edit in the admin applies to the next computation.
+"""
+
+import datetime
+import logging
+
+from .models import CalendarDay
+
+logger = logging.getLogger(__name__)
+
+# Only de-duplicates the log message; it never decides a result, so it cannot go stale.
+_warned_missing_years: set[int] = set()
+
+_ONE_DAY = datetime.timedelta(days=1)
+
+
+class _SpecialDays:
+    """The holiday and make-up days of a span of whole years, for one computation."""
+
+    def __init__(self):
+        self.kinds: dict[datetime.date, str] = {}
+        self.missing: set[int] = set()
+        self.first_year: int | None = None
+        self.last_year: int | None = None
+
+    def cover(self, first: datetime.date, last: datetime.date) -> None:
+        """Make sure every year from ``first`` to ``last`` is loaded, in one query if any is not."""
+        lo, hi = min(first.year, last.year), max(first.year, last.year)
+        if self.first_year is not None and self.first_year <= lo and hi <= self.last_year:
+            return
+        if self.first_year is not None:
+            lo, hi = min(lo, self.first_year), max(hi, self.last_year)
+        # Re-reading the already covered years is cheaper than a second query for the gap.
+        rows = CalendarDay.objects.filter(
+            date__gte=datetime.date(lo, 1, 1), date__lte=datetime.date(hi, 12, 31)
+        ).values_list("date", "kind")
+        self.kinds = dict(rows)
+        self.missing = set(range(lo, hi + 1)) - {d.year for d in self.kinds}
+        self.first_year, self.last_year = lo, hi
+
+    def is_working_day(self, d: datetime.date) -> bool:
+        if not (self.first_year <= d.year <= self.last_year):
+            self.cover(d, d)
+        kind = self.kinds.get(d)
+        if kind == CalendarDay.Kind.WORKDAY:
+            return True
+        if kind == CalendarDay.Kind.HOLIDAY:
+            return False
+        if d.year in self.missing:
+            _warn_missing_year(d.year)
+        return d.weekday() < 5
+
+
+def _warn_missing_year(year: int) -> None:
+    if year not in _warned_missing_years:
+        _warned_missing_years.add(year)
+        logger.warning(
+            "No holiday notice is loaded for %s: working days in that year count weekends only. "
+            "Load the notice's holidays and make-up working days.",
+            year,
+        )
+
+
+def _calendar_span(working_days: int) -> datetime.timedelta:
+    """A generous calendar span for ``working_days`` (weekends plus the longest holiday blocks)."""
+    return datetime.timedelta(days=working_days * 7 // 5 + 30)
+
+
+def is_working_day(d: datetime.date) -> bool:
+    """Whether ``d`` is a working day (one query)."""
+    days = _SpecialDays()
+    days.cover(d, d)
+    return days.is_working_day(d)
+
+
+def add_working_days(start: datetime.date, n: int) -> datetime.date:
+    """The date ``n`` working days after ``start``; ``start`` itself is not counted and ``n == 0`` gives ``start``."""
+    if n < 0:
+        raise ValueError("n must be zero or more")
+    if n == 0:
+        return start
+    days = _SpecialDays()
+    days.cover(start, start + _calendar_span(n))
+    current, remaining = start, n
+    while remaining:
+        current += _ONE_DAY
+        if current.year > days.last_year:
+            # Past the estimate: fetch once more, far enough for what is left.
+            days.cover(start, current + _calendar_span(remaining))
+        if days.is_working_day(current):
+            remaining -= 1
+    return current
+
+
+def working_days_between(a: datetime.date, b: datetime.date) -> int:
+    """The number of working days after ``a`` up to and including ``b``.
+
+    This is 0 when ``a == b``. When ``b`` is before ``a`` the result is negative:
+    ``-working_days_between(b, a)``. So ``working_days_between(a, add_working_days(a, n)) == n``.
+    """
+    if b == a:
+        return 0
+    if b < a:
+        return -working_days_between(b, a)
+    days = _SpecialDays()
+    days.cover(a, b)
+    count, current = 0, a
+    while current < b:
+        current += _ONE_DAY
+        count += days.is_working_day(current)
+    return count
+
+
+def add_days(start: datetime.date, n: int) -> datetime.date:
+    """The date ``n`` calendar days after ``start``. A negative ``n`` counts back."""
+    return start + datetime.timedelta(days=n)
+
+
+def add_months(start: datetime.date, n: int) -> datetime.date:
+    """The same day ``n`` months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28 or 29)."""
+    month_index = start.year * 12 + (start.month - 1) + n
+    year, month = divmod(month_index, 12)
+    month += 1
+    next_month_first = datetime.date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month_first - _ONE_DAY).day
+    return datetime.date(year, month, min(start.day, last_day))
+
+
+def loaded_years() -> set[int]:
+    """The years that have at least one holiday-calendar row."""
+    return {d.year for d in CalendarDay.objects.dates("date", "year")}
+
+
+def missing_years(years) -> set[int]:
+    """The given years that have no holiday-calendar row (their notice is not loaded)."""
+    years = set(years)
+    if not years:
+        return set()
+    present = CalendarDay.objects.filter(
+        date__gte=datetime.date(min(years), 1, 1), date__lte=datetime.date(max(years), 12, 31)
+    ).dates("date", "year")
+    return years - {d.year for d in present}
