@@ -14,4 +14,5 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("cases/", include("cases.urls")),
 ]

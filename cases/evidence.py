@@ -1,0 +1,314 @@
+"""What an uploaded evidence file really is, decided from its bytes (DESIGN §4, §9). Pure: no database.
+
+:func:`inspect_upload` accepts a file only when its content is on the allow-list *and* its name's
+extension belongs to that content type. The client's name and Content-Type header are never trusted
+to decide the type. Two refusals, one rule each:
+
+- ``type_not_allowed``: the content is not an accepted type, whatever the name says (an ``.exe``
+  renamed ``.pdf`` is refused here: its bytes are no accepted type at all);
+- ``disguised``: the content is an accepted type but the name claims another (a PNG named ``.pdf``,
+  a PDF named ``.html`` or with no extension), because the name decides how the file opens once
+  downloaded.
+"""
+
+import codecs
+import hashlib
+import os
+import re
+import struct
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+MAX_NAME_LENGTH = 255
+# An OOXML document has tens of parts, a large deck a few thousand; more is a hostile archive.
+MAX_ZIP_MEMBERS = 10_000
+# Text is refused when more than this share of its characters are control characters (binary data).
+MAX_NON_PRINTABLE_SHARE = 0.01
+_CHUNK_SIZE = 64 * 1024
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileType:
+    label: object  # lazy translated
+    content_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileType(_("PDF document"), "application/pdf", ("pdf",))
+JPEG = FileType(_("JPEG image"), "image/jpeg", ("jpg", "jpeg"))
+PNG = FileType(_("PNG image"), "image/png", ("png",))
+TEXT = FileType(_("plain text"), "text/plain", ("txt",))
+DOCX = FileType(
+    _("Word document"), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ("docx",)
+)
+XLSX = FileType(_("Excel workbook"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ("xlsx",))
+PPTX = FileType(
+    _("PowerPoint presentation"),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    ("pptx",),
+)
+# The OLE2 header does not say which Office program wrote the file; the extension picks the content type.
+LEGACY_OFFICE = FileType(_("legacy Office document"), "application/x-ole-storage", ("doc", "xls", "ppt"))
+_LEGACY_OFFICE_CONTENT_TYPES = {
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "ppt": "application/vnd.ms-powerpoint",
+}
+
+ALLOWED_TYPES = (PDF, JPEG, PNG, TEXT, DOCX, XLSX, PPTX, LEGACY_OFFICE)
+
+_MAGIC = (
+    (b"%PDF-", PDF),
+    (b"\xff\xd8\xff", JPEG),
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", LEGACY_OFFICE),
+)
+_ZIP_MAGIC = b"PK\x03\x04"
+_OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
+
+# WHATWG MIME sniffing: text that opens like this is markup a browser would render, not plain text.
+_MARKUP_OPENINGS = (
+    b"<!doctype html", b"<html", b"<head", b"<script", b"<iframe", b"<h1", b"<div", b"<font", b"<table", b"<a",
+    b"<style", b"<title", b"<b", b"<body", b"<br", b"<p", b"<!--", b"<?xml", b"<svg",
+)  # fmt: skip
+_MARKUP_TERMINATORS = b" \t\n\r\x0c>"
+# C0/C1 control characters other than whitespace: binary data decoded as text is full of them.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class UploadFacts:
+    """What an accepted upload is: everything the Evidence row stores about the file."""
+
+    original_name: str
+    content_type: str
+    extension: str
+    size: int
+    sha256: str
+
+
+def _accepted_list():
+    return ", ".join(
+        f"{file_type.label} ({', '.join('.' + ext for ext in file_type.extensions)})" for file_type in ALLOWED_TYPES
+    )
+
+
+ERROR_EMPTY = _("The file is empty.")
+ERROR_TOO_LARGE = _("The file is too large: the limit is %(limit)s MB.")
+ERROR_TYPE_NOT_ALLOWED = _("This kind of file is not accepted, whatever its name says. Accepted: %(accepted)s.")
+ERROR_DISGUISED = _(
+    "The file's name does not match its content (detected: %(detected)s). "
+    "Give it the right extension (%(extensions)s) and upload it again."
+)
+
+
+class _TextSniffer:
+    """Feeds on the chunks once: is the whole file printable UTF-8 or GB18030 text without NUL bytes?"""
+
+    def __init__(self):
+        self.has_nul = False
+        self.decoders = {name: codecs.getincrementaldecoder(name)() for name in ("utf-8-sig", "gb18030")}
+        self.counts = {name: [0, 0] for name in self.decoders}  # characters, non-printable characters
+
+    def feed(self, chunk: bytes, final: bool = False):
+        if self.has_nul or not self.decoders:
+            return
+        if b"\x00" in chunk:
+            self.has_nul = True
+            return
+        for name in list(self.decoders):
+            try:
+                text = self.decoders[name].decode(chunk, final)
+            except UnicodeDecodeError:
+                del self.decoders[name]
+                continue
+            self.counts[name][0] += len(text)
+            self.counts[name][1] += len(_CONTROL_CHARACTERS.findall(text))
+
+    def is_text(self) -> bool:
+        if self.has_nul:
+            return False
+        for name in self.decoders:
+            characters, non_printable = self.counts[name]
+            if characters and non_printable <= characters * MAX_NON_PRINTABLE_SHARE:
+                return True
+        return False
+
+
+def _looks_like_markup(head: bytes) -> bool:
+    text = head.removeprefix(codecs.BOM_UTF8).lstrip(b" \t\n\r\x0c").lower()
+    for opening in _MARKUP_OPENINGS:
+        if text.startswith(opening):
+            following = text[len(opening) : len(opening) + 1]
+            if opening in (b"<!--", b"<?xml") or not following or following in _MARKUP_TERMINATORS:
+                return True
+    return False
+
+
+def _zip_member_count(fileobj) -> int | None:
+    """Entries announced by the end-of-central-directory record, read without parsing the directory."""
+    fileobj.seek(0, os.SEEK_END)
+    size = fileobj.tell()
+    tail_start = max(0, size - (22 + 65535))
+    fileobj.seek(tail_start)
+    tail = fileobj.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) < at + 22:
+        return None
+    (entries,) = struct.unpack("<H", tail[at + 10 : at + 12])
+    locator = at - 20
+    if entries == 0xFFFF and locator >= 0 and tail[locator : locator + 4] == b"PK\x06\x07":
+        (zip64_offset,) = struct.unpack("<Q", tail[locator + 8 : locator + 16])
+        fileobj.seek(zip64_offset)
+        record = fileobj.read(56)
+        if len(record) == 56 and record[:4] == b"PK\x06\x06":
+            (entries,) = struct.unpack("<Q", record[32:40])
+    return entries
+
+
+def _ooxml_type(fileobj) -> FileType | None:
+    """The OOXML type of a ZIP, from its member list only: nothing is decompressed (no zip bomb can go off)."""
+    count = _zip_member_count(fileobj)
+    if count is None or count > MAX_ZIP_MEMBERS:
+        return None
+    fileobj.seek(0)
+    try:
+        with zipfile.ZipFile(fileobj) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    # Macro-enabled documents (.docm, .xlsm, .pptm) carry a VBA project; never accepted.
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        return None
+    for prefix, file_type in _OOXML_PARTS:
+        if any(name.startswith(prefix) for name in names):
+            return file_type
+    return None
+
+
+def _detect(head: bytes, fileobj, text: _TextSniffer) -> FileType | None:
+    for magic, file_type in _MAGIC:
+        if head.startswith(magic):
+            return file_type
+    if head.startswith(_ZIP_MAGIC):
+        return _ooxml_type(fileobj)
+    if text.is_text() and not _looks_like_markup(head):
+        return TEXT
+    return None
+
+
+def sanitize_name(name: str) -> str:
+    """The file's own name: no directories, no control or bidi characters, at most 255 characters."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(char for char in name if unicodedata.category(char)[0] != "C")
+    name = name.strip(" .")
+    if len(name) > MAX_NAME_LENGTH:
+        stem, dot, extension = name.rpartition(".")
+        if dot and 0 < len(extension) <= 16:
+            name = stem[: MAX_NAME_LENGTH - len(extension) - 1].rstrip(" .") + "." + extension
+        else:
+            name = name[:MAX_NAME_LENGTH]
+    return name
+
+
+def _extension(name: str) -> str:
+    stem, dot, extension = name.rpartition(".")
+    return extension.lower() if dot and stem else ""
+
+
+def _declared_size(uploaded_file) -> int | None:
+    size = getattr(uploaded_file, "size", None)
+    return size if isinstance(size, int) else None
+
+
+def _format_limit(limit_bytes: int) -> str:
+    megabytes = limit_bytes / _MB
+    if megabytes >= 1 and megabytes == int(megabytes):
+        return str(int(megabytes))
+    return f"{megabytes:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def _too_large(limit_bytes: int) -> ValidationError:
+    return ValidationError(ERROR_TOO_LARGE, code="too_large", params={"limit": _format_limit(limit_bytes)})
+
+
+def inspect_upload(uploaded_file) -> UploadFacts:
+    """Check an uploaded file against the evidence rules and return the facts to store.
+
+    Raises ``ValidationError`` with code ``empty``, ``too_large``, ``type_not_allowed`` or ``disguised``.
+    The size limit is checked from ``uploaded_file.size`` before any byte is read, and again while
+    reading, in chunks, so a file that lies about its size is still cut off. Leaves the file at offset 0.
+    """
+    limit = settings.EVIDENCE_MAX_BYTES
+    declared = _declared_size(uploaded_file)
+    if declared == 0:
+        raise ValidationError(ERROR_EMPTY, code="empty")
+    if declared is not None and declared > limit:
+        raise _too_large(limit)
+
+    digest = hashlib.sha256()
+    text = _TextSniffer()
+    head = b""
+    size = 0
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks(_CHUNK_SIZE):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        if len(head) < 1024:
+            head += chunk[: 1024 - len(head)]
+        digest.update(chunk)
+        text.feed(chunk)
+    text.feed(b"", final=True)
+    if size == 0:
+        raise ValidationError(ERROR_EMPTY, code="empty")
+
+    try:
+        detected = _detect(head, uploaded_file, text)
+    finally:
+        uploaded_file.seek(0)
+    if detected is None:
+        raise ValidationError(ERROR_TYPE_NOT_ALLOWED, code="type_not_allowed", params={"accepted": _accepted_list()})
+
+    original_name = sanitize_name(getattr(uploaded_file, "name", ""))
+    extension = _extension(original_name)
+    if extension not in detected.extensions:
+        raise ValidationError(
+            ERROR_DISGUISED,
+            code="disguised",
+            params={
+                "detected": detected.label,
+                "extensions": ", ".join("." + ext for ext in detected.extensions),
+            },
+        )
+    content_type = _LEGACY_OFFICE_CONTENT_TYPES[extension] if detected is LEGACY_OFFICE else detected.content_type
+    return UploadFacts(
+        original_name=original_name,
+        content_type=content_type,
+        extension=extension,
+        size=size,
+        sha256=digest.hexdigest(),
+    )
+
+
+_UNSAFE_IN_DOWNLOAD_NAME = frozenset('<>:"/\\|?*;')
+
+
+def safe_download_name(name: str) -> str:
+    """A name to offer in Content-Disposition: the sanitised name, with characters that break headers or
+    file systems replaced; never empty. Non-ASCII names are kept (Django sends them as ``filename*``)."""
+    name = sanitize_name(name)
+    name = "".join("_" if char in _UNSAFE_IN_DOWNLOAD_NAME else char for char in name).strip(" .")
+    return name or "evidence"
+
+
+__all__ = ["ALLOWED_TYPES", "UploadFacts", "inspect_upload", "safe_download_name", "sanitize_name"]

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "cases"
+
+urlpatterns = [
+    path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+]
