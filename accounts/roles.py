@@ -1,7 +1,8 @@
 """The roles of DESIGN §1 as Django groups, with their model-level permissions.
 
-Data migrations call :func:`sync_roles` with the historical app registry, so each app that adds
-models adds one migration calling it again. Object-level scope (which cases) is not here: it lives in
+Data migrations call :func:`sync_roles` with the historical app registry, and every ``migrate`` ends
+by calling it again (``post_migrate``, see ``accounts.apps``), so a change here reaches every database
+on its next deployment. Object-level scope (which cases) is not here: it lives in
 ``accounts.permissions`` and guardian's object permissions.
 """
 
@@ -86,7 +87,11 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "entities.reveal_entity",
     },
     APPEALS_REVIEWER: _REGISTRY_READ | _CATALOGUE_READ | _CASE_READ | {"entities.reveal_entity", "cases.oversee_case"},
-    AUDITOR: _REGISTRY_READ | _view("accounts.user", "audit.accesslog") | {"entities.reveal_entity"},
+    AUDITOR: _REGISTRY_READ
+    | _CATALOGUE_READ
+    | _CASE_READ
+    | _view("accounts.user", "audit.accesslog")
+    | {"entities.reveal_entity", "cases.oversee_case"},
     ADMINISTRATOR: _view("entities.entity", "accounts.user", "accounts.department", "auth.group")
     | _CATALOGUE_READ
     | _CATALOGUE_EDIT
@@ -107,9 +112,10 @@ def sync_roles(apps, schema_editor=None):
 
     for app_config in apps.get_app_configs():
         # Historical app configs have no models module; create_permissions skips those otherwise.
-        app_config.models_module = True
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
         create_permissions(app_config, verbosity=0, apps=apps)
-        app_config.models_module = None
+        app_config.models_module = original
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")
     for role, perms in ROLE_PERMISSIONS.items():

@@ -62,19 +62,20 @@ class ScopedModelAdmin(SimpleHistoryAdmin):
         return actions
 
     # -- writes go through the services -----------------------------------------------------------
-    def save_form(self, request, form, change):
-        """Let a subclass's ``service_save(request, form, change)`` write the object instead of ``save()``."""
-        instance = super().save_form(request, form, change)
+    def save_model(self, request, obj, form, change):
+        """Let a subclass's ``service_save(request, form, change)`` write the object instead of ``save()``.
+
+        Runs only once the form and every inline are valid, so a refused inline never leaves a half-saved
+        parent. The admin keeps using ``obj`` afterwards (inlines, log entry, redirect), so it takes over
+        the saved row's state.
+        """
         service_save = getattr(self, "service_save", None)
         if service_save is None:
-            return instance
-        saved = service_save(request, form, change)
-        saved._saved_by_service = True
-        return saved
-
-    def save_model(self, request, obj, form, change):
-        if not getattr(obj, "_saved_by_service", False):
             super().save_model(request, obj, form, change)
+            return
+        saved = service_save(request, form, change)
+        if saved is not obj:
+            obj.__dict__.update(saved.__dict__)
 
     # -- no leaks through related choices or filters ---------------------------------------------
     def get_field_queryset(self, db, db_field, request):
@@ -143,3 +144,44 @@ class ProvinceListFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(**{f"{self.field_path}__startswith": self.value()})
         return queryset
+
+
+class ScopedInlineMixin:
+    """Inlines follow their parent: visible when it is, editable only when the parent may be changed."""
+
+    allow_delete = False
+
+    def get_queryset(self, request):
+        return scope(super().get_queryset(request), request.user, "view")
+
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        if queryset is None:
+            queryset = db_field.remote_field.model._default_manager.using(db)
+        return scope(queryset.all(), request.user, "view")
+
+    def _parent_allows(self, request, obj, action):
+        if not can(request.user, action, self.model):
+            return False
+        parent_action = "change" if obj is not None else "add"
+        return can(request.user, parent_action, obj if obj is not None else self.parent_model)
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, "view", obj if obj is not None else self.parent_model)
+
+    def has_add_permission(self, request, obj=None):
+        return self._parent_allows(request, obj, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent_allows(request, obj, "change")
+
+    def has_delete_permission(self, request, obj=None):
+        return self.allow_delete and self._parent_allows(request, obj, "delete")
+
+
+class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
+    pass
+
+
+class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):
+    pass

@@ -41,3 +41,15 @@ def pytest_report_header(config):
     from django.db import connection
 
     return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.postgres`` tests (locks, triggers) run only where the database is PostgreSQL (CI)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: run `make test-pg`")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

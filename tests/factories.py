@@ -36,25 +36,28 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
 
 
 class UserFactory(factory.django.DjangoModelFactory):
+    """``UserFactory(role=roles.CASEWORKER)`` makes a staff member of that role (with a department if it needs one)."""
+
     class Meta:
         model = User
-        skip_postgeneration_save = True
+
+    class Params:
+        role = None
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.invalid")
     password = factory.django.Password("pw")
+    is_staff = factory.LazyAttribute(lambda u: u.role is not None and u.role != roles.ENTITY_REPRESENTATIVE)
+    department = factory.LazyAttribute(lambda u: DepartmentFactory() if u.role in roles.DEPARTMENT_ROLES else None)
+    # Handed to _create, which puts the user in the role's group once it exists.
+    role_group = factory.SelfAttribute("role")
 
-    @factory.post_generation
-    def role(self, create, extracted, **kwargs):
-        """``UserFactory(role=roles.CASEWORKER)`` makes a staff member of that role (and department)."""
-        if not extracted:
-            return
-        self.groups.add(Group.objects.get(name=extracted))
-        if extracted != roles.ENTITY_REPRESENTATIVE:
-            self.is_staff = True
-            if extracted in roles.DEPARTMENT_ROLES and self.department_id is None:
-                self.department = DepartmentFactory()
-        self.save()
+    @classmethod
+    def _create(cls, model_class, *args, role_group=None, **kwargs):
+        user = super()._create(model_class, *args, **kwargs)
+        if role_group:
+            user.groups.add(Group.objects.get(name=role_group))
+        return user
 
 
 class EntityFactory(factory.django.DjangoModelFactory):

@@ -1,0 +1,373 @@
+"""The case workspace in the admin: caseworkers edit drafts, supervisors review from a queue."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case as When_
+from django.db.models import F, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import can, scope
+from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline
+
+from .. import services, workflow
+from ..forms import CaseForm, EvidenceUploadForm, LegalDocumentForm, SanctionForm, StatementForm, TransitionForm
+from ..models import Case, Decision, Evidence, LegalDocument, Notice, Sanction, Statement
+from ..workflow import Role, State
+
+# The date a case waits on in each state: what "due" and "overdue" mean on lists and in the queue.
+DUE_DATE = When_(
+    When(state=State.SUBMITTED, then=F("review_due_on")),
+    When(state=State.NOTICE_ISSUED, then=F("statement_window_ends_on")),
+    When(state=State.DECISION_PENDING, then=F("decision_due_on")),
+    default=Value(None),
+)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("deadline")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("overdue")), ("no", _("on time"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "yes":
+            return queryset.filter(due_on__lt=today)
+        if self.value() == "no":
+            return queryset.filter(Q(due_on__gte=today) | Q(due_on__isnull=True))
+        return queryset
+
+
+class LegalDocumentInline(ScopedStackedInline):
+    model = LegalDocument
+    form = LegalDocumentForm
+    max_num = 1
+    min_num = 0
+    can_delete = False
+    verbose_name_plural = _("legal document")
+
+
+class SanctionInline(ScopedTabularInline):
+    model = Sanction
+    form = SanctionForm
+    extra = 1
+    allow_delete = True
+    verbose_name_plural = _("measures")
+
+    def get_fields(self, request, obj=None):
+        if obj is not None and not can(request.user, "change", obj):
+            return [
+                "measure_type",
+                "duration_months",
+                "status",
+                "starts_on",
+                "planned_end_on",
+                "ended_on",
+                "end_reason",
+            ]
+        return ["measure_type", "duration_months"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not can(request.user, "change", obj):
+            return self.get_fields(request, obj)
+        return []
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if self.has_add_permission(request, obj) else 0
+
+
+class EvidenceInline(ScopedTabularInline):
+    model = Evidence
+    form = EvidenceUploadForm
+    extra = 1
+    verbose_name_plural = _("evidence")
+    readonly_fields = ["download", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+
+    def get_fields(self, request, obj=None):
+        return ["file", "description", *self.readonly_fields]
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 1 if self.has_add_permission(request, obj) else 0
+
+    @admin.display(description=_("file"))
+    def download(self, evidence):
+        if not evidence.pk:
+            return ""
+        url = reverse("cases:evidence_download", args=[evidence.pk])
+        return format_html('<a href="{}">{}</a>', url, evidence.original_name)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # evidence is added, never rewritten
+
+
+class ReadOnlyInline(ScopedTabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class DecisionInline(ReadOnlyInline):
+    model = Decision
+    fields = readonly_fields = ["decided_at", "outcome", "reasons", "decided_by"]
+    verbose_name_plural = _("review decisions")
+
+
+class StatementInline(ReadOnlyInline):
+    model = Statement
+    fields = readonly_fields = ["received_on", "text", "recorded_by"]
+
+
+class NoticeInline(ReadOnlyInline):
+    model = Notice
+    fields = readonly_fields = ["served_at", "kind", "respond_by", "title", "text"]
+    verbose_name_plural = _("notices served")
+
+    @admin.display(description=_("title"))
+    def title(self, notice):
+        return notice.title_en if (get_language() or "").startswith("en") else notice.title_zh
+
+    @admin.display(description=_("text (both languages)"))
+    def text(self, notice):
+        return format_html(
+            "<pre class='notice-text'>{}</pre><pre class='notice-text'>{}</pre>", notice.body_zh, notice.body_en
+        )
+
+
+# Transition name → (service, form, success message). The service does every check again.
+TRANSITION_VIEWS = {
+    "submit": (services.case_submit, TransitionForm, _("The case was submitted for review.")),
+    "withdraw": (services.case_withdraw, TransitionForm, _("The case was withdrawn to draft.")),
+    "return": (services.case_return, TransitionForm, _("The case was returned to the caseworker.")),
+    "reject": (services.case_reject, TransitionForm, _("The case was rejected.")),
+    "approve": (services.case_approve, TransitionForm, _("The case was approved and the notice served.")),
+    "record_statement": (services.case_record_statement, StatementForm, _("The statement was recorded.")),
+    "sanction": (services.case_sanction, TransitionForm, _("The decision was made: measures imposed.")),
+    "dismiss": (services.case_dismiss, TransitionForm, _("The decision was made: case dismissed.")),
+}
+_ROLE_ACTION = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
+_CASE_FIELDS = {f.name for f in Case._meta.get_fields()}
+
+
+def transitions_for(user, case: Case) -> list[workflow.Transition]:
+    """The workflow buttons this user may press on this case (the services check again)."""
+    allowed = []
+    for t in workflow.available(case.state):
+        action = _ROLE_ACTION.get(t.role)
+        if t.name not in TRANSITION_VIEWS or action is None or not can(user, action, case):
+            continue
+        if t.four_eyes and case.submitted_by_id == user.pk:
+            continue
+        if t.name == "withdraw" and case.submitted_by_id != user.pk:
+            continue
+        allowed.append(t)
+    return allowed
+
+
+@admin.register(Case)
+class CaseAdmin(ScopedModelAdmin):
+    form = CaseForm
+    inlines = [LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline]
+    list_display = ["number", "entity", "catalogue_item", "severity", "state", "due", "created_at"]
+    list_filter = ["state", "severity", "catalogue_item", OverdueFilter]
+    list_select_related = ["entity", "catalogue_item"]
+    search_fields = ["number", "entity__name", "=entity__uscc"]
+    search_help_text = _("Search by case number, entity name or credit code.")
+    autocomplete_fields = ["entity"]
+    readonly_fields = [
+        "number", "state", "department", "caseworker", "submitted_by", "submitted_at", "review_due_on",
+        "approved_by", "notice_served_at", "statement_window_ends_on", "decision_due_on", "decided_by", "decided_at",
+        "under_objection", "under_legal_challenge",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(due_on=DUE_DATE)
+
+    def get_fieldsets(self, request, obj=None):
+        record = (None, {"fields": ["entity", "catalogue_item", "severity", "facts", "internal_notes"]})
+        if obj is None:
+            return [record]
+        return [
+            (None, {"fields": ["number", "state", "department", "caseworker"]}),
+            record,
+            (_("Deadlines"), {"fields": ["review_due_on", "statement_window_ends_on", "decision_due_on"]}),
+            (_("Review"), {"fields": ["submitted_by", "submitted_at", "approved_by", "notice_served_at",
+                                     "decided_by", "decided_at", "under_objection", "under_legal_challenge"]}),
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.readonly_fields)
+        if obj is not None:
+            readonly.append("entity")  # a case is against one entity for its whole life
+        return readonly
+
+    @admin.display(description=_("due"), ordering="due_on")
+    def due(self, case):
+        if case.due_on is None:
+            return "—"
+        if case.due_on < timezone.localdate():
+            return format_html('<strong class="overdue">{} ({})</strong>', case.due_on, _("overdue"))
+        return case.due_on
+
+    # -- writes through the services -------------------------------------------------------------
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        if change:
+            return services.case_update(
+                case=form.instance,
+                actor=request.user,
+                facts=data["facts"],
+                catalogue_item=data["catalogue_item"],
+                severity=data["severity"],
+                internal_notes=data["internal_notes"],
+            )
+        return services.case_create(
+            actor=request.user,
+            entity=data["entity"],
+            facts=data["facts"],
+            catalogue_item=data["catalogue_item"],
+            severity=data["severity"],
+            internal_notes=data["internal_notes"],
+        )
+
+    def save_formset(self, request, form, formset, change):
+        case = form.instance
+        if formset.model is LegalDocument:
+            for inline in formset.forms:
+                if inline.has_changed() and inline.cleaned_data:
+                    data = inline.cleaned_data
+                    services.legal_document_set(
+                        case=case, actor=request.user, type=data["type"], number=data["number"],
+                        issuer=data["issuer"], issued_on=data["issued_on"],
+                    )  # fmt: skip
+        elif formset.model is Sanction:
+            for inline in formset.forms:
+                data = inline.cleaned_data
+                if not data or (not inline.has_changed() and not data.get("DELETE")):
+                    continue
+                if data.get("DELETE") and inline.instance.pk:
+                    services.measure_withdraw(sanction=inline.instance, actor=request.user)
+                elif inline.instance.pk:
+                    services.measure_change(sanction=inline.instance, actor=request.user,
+                                            duration_months=data["duration_months"])  # fmt: skip
+                elif not data.get("DELETE"):
+                    services.measure_propose(case=case, actor=request.user, measure_type=data["measure_type"],
+                                             duration_months=data["duration_months"])  # fmt: skip
+        elif formset.model is Evidence:
+            from ..services.evidence import evidence_add
+
+            for inline in formset.forms:
+                data = inline.cleaned_data
+                if data and not inline.instance.pk and data.get("file"):
+                    evidence_add(case=case, actor=request.user, uploaded_file=data["file"],
+                                 description=data.get("description", ""))  # fmt: skip
+
+    # -- workflow: buttons on the case page, the queue, the transition pages ----------------------
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("queue/", view(self.queue_view), name="cases_case_queue"),
+            path("<int:object_id>/act/<slug:name>/", view(self.transition_view), name="cases_case_transition"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "transitions": transitions_for(request.user, obj) if obj else []}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_review": request.user.has_perm("cases.review_case")}
+        return super().changelist_view(request, extra_context)
+
+    def queue_view(self, request):
+        """A supervisor's work: the department's cases awaiting review or decision, most urgent first."""
+        if not request.user.has_perm("cases.review_case"):
+            raise PermissionDenied
+        cases = (
+            scope(Case.objects.all(), request.user, "review")
+            .filter(state__in=[State.SUBMITTED, State.DECISION_PENDING])
+            .annotate(due_on=DUE_DATE)
+            .select_related("entity", "catalogue_item", "submitted_by")
+            .order_by(Coalesce("due_on", Value(timezone.localdate())), "submitted_at", "pk")[:200]
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Review queue"),
+            "cases": cases,
+            "today": timezone.localdate(),
+        }
+        return TemplateResponse(request, "admin/cases/case/queue.html", context)
+
+    def transition_view(self, request, object_id, name):
+        case = self.get_object(request, str(object_id))
+        if case is None or name not in TRANSITION_VIEWS:
+            raise Http404
+        transition = workflow.transition(name)
+        if transition not in transitions_for(request.user, case):
+            raise PermissionDenied  # the service would refuse it too; do not even show the form
+        service, form_class, success = TRANSITION_VIEWS[name]
+        initial = {"version": case.version, "received_on": timezone.localdate()}
+        form = form_class(request.POST or None, initial=initial, reason_required=transition.reason_required)
+        if request.method == "POST" and form.is_valid():
+            kwargs = {"case": case, "actor": request.user, "expected_version": form.cleaned_data["version"]}
+            if name == "record_statement":
+                kwargs.update(text=form.cleaned_data["text"], received_on=form.cleaned_data["received_on"])
+            elif name != "submit":
+                kwargs["reasons"] = form.cleaned_data["reasons"]
+            try:
+                service(**kwargs)
+            except services.ConflictError as error:
+                self.message_user(request, error.messages[0], messages.ERROR)
+                return redirect("admin:cases_case_change", case.pk)
+            except workflow.TransitionError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return redirect("admin:cases_case_change", case.pk)
+            except PermissionDenied as error:
+                if not str(error):
+                    raise
+                self.message_user(request, str(error), messages.ERROR)
+                return redirect("admin:cases_case_change", case.pk)
+            except ValidationError as error:
+                self._show_errors(request, form, error)
+            else:
+                self.message_user(request, success, messages.SUCCESS)
+                return redirect("admin:cases_case_change", case.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": case,
+            "transition": transition,
+            "title": transition.label,
+            "form": form,
+            "problems": services.submission_problems(case) if name == "submit" else {},
+        }
+        return TemplateResponse(request, "admin/cases/case/transition.html", context)
+
+    @staticmethod
+    def _show_errors(request, form, error):
+        """Errors of fields the form has go to them; the others (e.g. a missing document) above the form."""
+        if not hasattr(error, "error_dict"):
+            form.add_error(None, error)
+            return
+        for field, errors in error.error_dict.items():
+            if field in form.fields:
+                form.add_error(field, errors)
+            else:
+                label = Case._meta.get_field(field).verbose_name if field in _CASE_FIELDS else ""
+                for message in ValidationError(errors).messages:
+                    form.add_error(None, f"{label}: {message}" if label else message)

@@ -22,6 +22,9 @@ class CaseNumberSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["department", "year"], name="one_sequence_per_department_year")]
 
+    def __str__(self):
+        return f"{self.department_id}/{self.year}: {self.last}"
+
 
 class Case(models.Model):
     """A record of dishonest conduct against one entity, owned by one department."""
@@ -246,6 +249,9 @@ class Statement(models.Model):
         verbose_name = _("statement")
         verbose_name_plural = _("statements")
         ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"{self.case} {self.received_on}"
 
 
 class Notice(models.Model):

@@ -33,12 +33,12 @@ class BilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self):
+        return self.name
+
     @property
     def name(self) -> str:
         return self.name_en if (get_language() or "").startswith("en") else self.name_zh
-
-    def __str__(self):
-        return self.name
 
 
 class LegalSource(models.Model):
@@ -81,7 +81,9 @@ class CatalogueItem(BilingualName):
     court_only = models.BooleanField(
         _("court only"), default=False, help_text=_("Recorded from a court's decision; an agency imposes nothing.")
     )
-    applicable_kinds = models.JSONField(_("applies to"), default=list, help_text=_("Entity kinds this item applies to."))
+    applicable_kinds = models.JSONField(
+        _("applies to"), default=list, help_text=_("Entity kinds this item applies to.")
+    )
     default_severity = models.CharField(_("default severity"), max_length=16, choices=Severity.choices)
     publishable = models.CharField(_("may be published"), max_length=16, choices=Publishable.choices)
     retention_years = models.PositiveSmallIntegerField(_("retention (years)"), null=True, blank=True)
@@ -111,8 +113,12 @@ class MeasureType(BilingualName):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     category = models.PositiveSmallIntegerField(
-        _("category"), choices=[(1, _("reduces rights or adds obligations")), (2, _("management measure")),
-                                (3, _("taken by market or social actors"))]  # fmt: skip
+        _("category"),
+        choices=[
+            (1, _("reduces rights or adds obligations")),
+            (2, _("management measure")),
+            (3, _("taken by market or social actors")),
+        ],
     )
     legal_basis_zh = models.TextField(_("legal basis (Chinese)"))
     legal_basis_en = models.TextField(_("legal basis (English)"))

@@ -4,16 +4,21 @@ Idempotent: running it again changes nothing except resetting the demo passwords
 DEBUG off unless --force, so it cannot plant known passwords in production by accident.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Department, User
 from audit.history import attribute
+from cases import services
+from cases.models import Case, CatalogueItem, LegalDocument, MeasureType
+from cases.workflow import State
 from entities.models import Entity, EntityRelation, Representative
 from entities.services import entity_find_by_identifier, entity_register, relation_add, representative_add
 
@@ -66,6 +71,45 @@ ENTITIES = [
 ]
 
 
+# State → the steps that take a new draft there; and which demo entity each case is against.
+DEMO_STEPS = {
+    State.DRAFT: [],
+    State.SUBMITTED: ["submit"],
+    State.REJECTED: ["submit", "reject"],
+    State.NOTICE_ISSUED: ["submit", "approve"],
+    State.DECISION_PENDING: ["submit", "approve", "statement"],
+    State.SANCTIONED: ["submit", "approve", "statement", "sanction"],
+    State.DISMISSED: ["submit", "approve", "statement", "dismiss"],
+}
+DEMO_CASE_STATES = [
+    (State.DRAFT, "acme"),
+    (State.SUBMITTED, "acme"),
+    (State.SUBMITTED, "wang"),
+    (State.REJECTED, "wang"),
+    (State.NOTICE_ISSUED, "acme"),
+    (State.DECISION_PENDING, "wang"),
+    (State.DECISION_PENDING, "acme"),
+    (State.SANCTIONED, "acme"),
+    (State.SANCTIONED, "wang"),
+    (State.DISMISSED, "wang"),
+]
+# Department → (organisation, natural person) → (catalogue item, [(measure, months)]).
+DEMO_CONDUCT = {
+    "TAX": {
+        False: ("tax_major_violation", [("public_disclosure", 36), ("tax_credit_grade_d", None)]),
+        True: ("tax_evasion_penalty", [("public_disclosure", 12)]),
+    },
+    "MKT": {
+        False: ("false_advertising", [("public_disclosure", 12), ("no_commitment_fast_track", None)]),
+        True: ("samr_admin_penalty", [("public_disclosure", 6)]),
+    },
+}
+DEMO_FACTS = {
+    "TAX": "Under-declared VAT of RMB 1.6 million for 2025 (12% of the tax due), established by inspection.",
+    "MKT": "Advertised a food supplement as curing diabetes on its website and in leaflets, March to May 2026.",
+}
+
+
 class Command(BaseCommand):
     help = "Create demo departments, accounts (one per role) and entities. Idempotent."
 
@@ -81,6 +125,9 @@ class Command(BaseCommand):
             users = self._accounts(password, departments)
             entities = self._entities(users[SYSTEM_ACTOR])
             self._relations(users, entities)
+            created = self._cases(users, entities)
+        if created:
+            self.stdout.write(f"Created {created} demo cases.")
         self._print_accounts(password)
 
     def _departments(self):
@@ -135,6 +182,63 @@ class Command(BaseCommand):
         ]:
             if not Representative.objects.filter(user=users[username], entity=entities[key]).exists():
                 representative_add(actor=actor, user=users[username], entity=entities[key], relationship=relationship)
+
+    def _cases(self, users, entities) -> int:
+        """Cases in every state the workflow reaches so far, in both departments, against both demo entities.
+
+        Written through the services, as caseworkers and supervisors would. Skipped for a department
+        that already has cases, so a second run adds nothing.
+        """
+        created = 0
+        for code, (caseworker, supervisor) in {
+            "TAX": ("cw_tax", "sup_tax"),
+            "MKT": ("cw_market", "sup_market"),
+        }.items():
+            if Case.objects.filter(department__code=code).exists():
+                continue
+            for n, (target, entity_key) in enumerate(DEMO_CASE_STATES):
+                self._case(code, n, target, users[caseworker], users[supervisor], entities[entity_key])
+                created += 1
+        return created
+
+    def _case(self, code, n, target, caseworker, supervisor, entity):
+        conduct, measures = DEMO_CONDUCT[code][entity.kind == Entity.Kind.NATURAL_PERSON]
+        case = services.case_create(
+            actor=caseworker,
+            entity=entity,
+            facts=DEMO_FACTS[code],
+            catalogue_item=CatalogueItem.objects.get(code=conduct),
+        )
+        services.legal_document_set(
+            case=case,
+            actor=caseworker,
+            type=LegalDocument.Type.PENALTY_DECISION,
+            number=f"{code}罚〔2026〕{100 + n}号",
+            issuer={d["code"]: d["name"] for d in DEPARTMENTS}[code],
+            issued_on=timezone.localdate() - datetime.timedelta(days=30 + n),
+        )
+        for measure_code, months in measures:
+            services.measure_propose(
+                case=case, actor=caseworker, measure_type=MeasureType.objects.get(code=measure_code),
+                duration_months=months,
+            )  # fmt: skip
+        steps = DEMO_STEPS[target]
+        for step in steps:
+            if step == "submit":
+                case = services.case_submit(case=case, actor=caseworker)
+            elif step == "approve":
+                case = services.case_approve(case=case, actor=supervisor, reasons="Facts and legal basis verified.")
+            elif step == "reject":
+                case = services.case_reject(case=case, actor=supervisor, reasons="The penalty decision was revoked.")
+            elif step == "statement":
+                case = services.case_record_statement(
+                    case=case, actor=caseworker, text="The entity states it has paid the amount due."
+                )
+            elif step == "sanction":
+                case = services.case_sanction(case=case, actor=supervisor, reasons="Facts established after hearing.")
+            elif step == "dismiss":
+                case = services.case_dismiss(case=case, actor=supervisor, reasons="Corrected before the decision.")
+        return case
 
     def _print_accounts(self, password):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Accounts (password: {password}):"))

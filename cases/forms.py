@@ -1,0 +1,87 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Case, LegalDocument, Sanction
+from .services.drafts import catalogue_item_problems, measure_problems
+
+
+class CaseForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = ["entity", "catalogue_item", "severity", "facts", "internal_notes"]
+
+    def clean(self):
+        cleaned = super().clean()
+        entity = cleaned.get("entity") or getattr(self.instance, "entity", None)
+        for field, message in catalogue_item_problems(
+            entity=entity, catalogue_item=cleaned.get("catalogue_item")
+        ).items():
+            self.add_error(field, message)
+        return cleaned
+
+
+class LegalDocumentForm(forms.ModelForm):
+    class Meta:
+        model = LegalDocument
+        fields = ["type", "number", "issuer", "issued_on"]
+
+    def clean_issued_on(self):
+        from django.utils import timezone
+
+        issued_on = self.cleaned_data["issued_on"]
+        if issued_on and issued_on > timezone.localdate():
+            raise forms.ValidationError(_("The document cannot be dated in the future."))
+        return issued_on
+
+
+class SanctionForm(forms.ModelForm):
+    """A proposed measure; the same guards as the service, shown at the field before anything is saved."""
+
+    class Meta:
+        model = Sanction
+        fields = ["measure_type", "duration_months"]
+
+    def clean(self):
+        cleaned = super().clean()
+        measure_type = cleaned.get("measure_type")
+        if measure_type is not None and not cleaned.get("DELETE"):
+            problems = measure_problems(
+                case=self.instance.case, measure_type=measure_type, duration_months=cleaned.get("duration_months")
+            )
+            for field, message in problems.items():
+                self.add_error(field, message)
+        return cleaned
+
+
+class EvidenceUploadForm(forms.ModelForm):
+    """New evidence: the file is inspected (size, type by content) before anything is stored."""
+
+    class Meta:
+        from .models import Evidence
+
+        model = Evidence
+        fields = ["file", "description"]
+
+    def clean_file(self):
+        from .evidence import inspect_upload
+
+        uploaded = self.cleaned_data["file"]
+        if uploaded and not self.instance.pk:
+            inspect_upload(uploaded)
+        return uploaded
+
+
+class TransitionForm(forms.Form):
+    """Reasons for a workflow step, and the case version the page showed (a stale page is refused)."""
+
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 5}), required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, reason_required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].required = reason_required
+
+
+class StatementForm(TransitionForm):
+    text = forms.CharField(label=_("The entity's statement"), widget=forms.Textarea(attrs={"rows": 8}))
+    received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))

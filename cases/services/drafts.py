@@ -1,0 +1,210 @@
+"""Writing drafts: create and edit a case, its legal document and its proposed measures."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import require
+from audit.history import attribute
+
+from ..models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType, Sanction
+
+
+def _require_model_permission(actor, codename: str) -> None:
+    if not actor.has_perm(f"cases.{codename}"):
+        raise PermissionDenied
+
+
+def _next_number(department, year: int) -> str:
+    """``TAX-2026-000123``: per department and year, gap-free (the sequence row is locked)."""
+    sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(department=department, year=year)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{department.code}-{year}-{sequence.last:06d}"
+
+
+def catalogue_item_problems(*, entity, catalogue_item: CatalogueItem | None) -> dict:
+    """Why ``catalogue_item`` cannot be recorded against ``entity`` (field → message), or nothing."""
+    if catalogue_item is None:
+        return {}
+    if not catalogue_item.is_active:
+        return {"catalogue_item": _("This catalogue item is no longer in use.")}
+    if entity is not None and entity.kind not in catalogue_item.applicable_kinds:
+        return {
+            "catalogue_item": _("This conduct cannot be recorded against a %(kind)s.")
+            % {"kind": entity.get_kind_display()}
+        }
+    return {}
+
+
+def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: int | None) -> dict:
+    """Why ``measure_type`` cannot be proposed on ``case`` (field → message), or nothing (DESIGN §5 guards)."""
+    problems = {}
+    item = case.catalogue_item
+    if not measure_type.is_active:
+        problems["measure_type"] = _("This measure is no longer in use.")
+    elif item is None:
+        problems["measure_type"] = _("Choose the conduct (catalogue item) before proposing measures.")
+    elif not measure_type.catalogue_items.filter(pk=item.pk).exists():
+        problems["measure_type"] = _("The legal basis of “%(item)s” does not allow this measure.") % {"item": item}
+    elif case.entity.kind not in measure_type.applicable_kinds:
+        problems["measure_type"] = _("This measure cannot be imposed on a %(kind)s.") % {
+            "kind": case.entity.get_kind_display()
+        }
+    elif measure_type.authority == MeasureType.Authority.COURT_ONLY and not item.court_only:
+        problems["measure_type"] = _("Only a court can impose this measure; an agency can only record a court's.")
+    elif measure_type.authority == MeasureType.Authority.INFORMATIONAL:
+        problems["measure_type"] = _(
+            "This measure is taken by others (banks, associations); an agency cannot impose it."
+        )
+    if measure_type.max_duration_months is not None:
+        if duration_months is None:
+            problems["duration_months"] = _("Enter a duration of at most %(max)s months.") % {
+                "max": measure_type.max_duration_months
+            }
+        elif duration_months > measure_type.max_duration_months:
+            problems["duration_months"] = _("The law allows at most %(max)s months for this measure.") % {
+                "max": measure_type.max_duration_months
+            }
+    if duration_months == 0:
+        problems["duration_months"] = _("A duration must be at least one month.")
+    return problems
+
+
+def _require_draft(case: Case, actor) -> Case:
+    require(actor, "change", case)  # 404 out of scope; 403 when visible but not a draft of the actor's department
+    return case
+
+
+@transaction.atomic
+def case_create(
+    *, actor, entity, facts: str, catalogue_item: CatalogueItem | None = None, severity: str = "", internal_notes=""
+) -> Case:
+    """Open a draft case in the actor's department, numbered ``<DEPT>-<year>-<serial>``."""
+    _require_model_permission(actor, "add_case")
+    if actor.department_id is None:
+        raise PermissionDenied(_("Only staff of a department can open cases."))
+    require(actor, "view", entity)
+    problems = catalogue_item_problems(entity=entity, catalogue_item=catalogue_item)
+    if problems:
+        raise ValidationError(problems)
+    case = Case(
+        number=_next_number(actor.department, timezone.localdate().year),
+        department=actor.department,
+        entity=entity,
+        catalogue_item=catalogue_item,
+        severity=severity or (catalogue_item.default_severity if catalogue_item else ""),
+        facts=facts,
+        internal_notes=internal_notes,
+        caseworker=actor,
+    )
+    case.full_clean()
+    attribute(case, actor=actor, reason="draft created")
+    case.save()
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *, case: Case, actor, facts: str, catalogue_item: CatalogueItem | None, severity: str, internal_notes: str = ""
+) -> Case:
+    """Edit a draft. Changing the conduct removes proposed measures it does not allow."""
+    case = _require_draft(Case.objects.select_for_update().get(pk=case.pk), actor)
+    problems = catalogue_item_problems(entity=case.entity, catalogue_item=catalogue_item)
+    if problems:
+        raise ValidationError(problems)
+    case.facts, case.catalogue_item, case.severity, case.internal_notes = (
+        facts,
+        catalogue_item,
+        severity,
+        internal_notes,
+    )
+    case.full_clean()
+    attribute(case, actor=actor, reason="draft edited")
+    case.save()
+    return case
+
+
+@transaction.atomic
+def legal_document_set(*, case: Case, actor, type: str, number: str, issuer: str, issued_on) -> LegalDocument:
+    """Record (or correct) the document with legal effect the draft rests on."""
+    _require_draft(case, actor)
+    document = LegalDocument.objects.filter(case=case).first() or LegalDocument(case=case)
+    document.type, document.number, document.issuer, document.issued_on = type, number, issuer, issued_on
+    if issued_on and issued_on > timezone.localdate():
+        raise ValidationError({"issued_on": _("The document cannot be dated in the future.")})
+    document.full_clean()
+    attribute(document, actor=actor, reason="legal document recorded")
+    document.save()
+    return document
+
+
+@transaction.atomic
+def measure_propose(*, case: Case, actor, measure_type: MeasureType, duration_months: int | None = None) -> Sanction:
+    """Propose a measure on a draft; refused unless the catalogue item, subject kind and law allow it."""
+    _require_draft(case, actor)
+    problems = measure_problems(case=case, measure_type=measure_type, duration_months=duration_months)
+    if problems:
+        raise ValidationError(problems)
+    if Sanction.objects.filter(case=case, measure_type=measure_type).exists():
+        raise ValidationError({"measure_type": _("This measure is already proposed on this case.")})
+    sanction = Sanction(case=case, measure_type=measure_type, duration_months=duration_months)
+    attribute(sanction, actor=actor, reason="measure proposed")
+    sanction.save()
+    return sanction
+
+
+@transaction.atomic
+def measure_change(*, sanction: Sanction, actor, duration_months: int | None) -> Sanction:
+    _require_draft(sanction.case, actor)
+    problems = measure_problems(case=sanction.case, measure_type=sanction.measure_type, duration_months=duration_months)
+    if problems:
+        raise ValidationError(problems)
+    sanction.duration_months = duration_months
+    attribute(sanction, actor=actor, reason="proposed measure changed")
+    sanction.save()
+    return sanction
+
+
+@transaction.atomic
+def measure_withdraw(*, sanction: Sanction, actor) -> None:
+    """Drop a proposed measure from a draft (the history keeps it)."""
+    _require_draft(sanction.case, actor)
+    if sanction.status != Sanction.Status.PROPOSED:
+        raise ValidationError(_("Only a proposed measure can be removed."))
+    attribute(sanction, actor=actor, reason="proposed measure removed")
+    sanction.delete()
+
+
+def submission_problems(case: Case) -> dict:
+    """Everything that stops ``case`` from being submitted, keyed by field (empty when it may go)."""
+    problems = {}
+    if case.catalogue_item is None:
+        problems["catalogue_item"] = _("Choose the conduct (catalogue item) the case records.")
+    else:
+        problems.update(catalogue_item_problems(entity=case.entity, catalogue_item=case.catalogue_item))
+    if not case.severity:
+        problems["severity"] = _("Choose the severity.")
+    if not (case.facts or "").strip():
+        problems["facts"] = _("Describe the facts.")
+    document = LegalDocument.objects.filter(case=case).first()
+    if document is None:
+        problems["legal_document"] = _("Record the legal document (penalty decision, judgment, ...) the case rests on.")
+    elif case.catalogue_item and case.catalogue_item.court_only and document.type != LegalDocument.Type.COURT_JUDGMENT:
+        problems["legal_document"] = _("Conduct recorded from a court's decision must rest on that court document.")
+    sanctions = list(case.sanctions.select_related("measure_type"))
+    if not sanctions:
+        problems["sanctions"] = _("Propose at least one measure.")
+    elif case.catalogue_item is not None:
+        for sanction in sanctions:
+            measure = measure_problems(
+                case=case, measure_type=sanction.measure_type, duration_months=sanction.duration_months
+            )
+            if measure:
+                problems["sanctions"] = _("“%(measure)s”: %(problem)s") % {
+                    "measure": sanction.measure_type,
+                    "problem": next(iter(measure.values())),
+                }
+                break
+    return problems

@@ -1,0 +1,88 @@
+"""Notices served to the entity (DESIGN §4–5): rendered from versioned templates, stored as served.
+
+Each notice is rendered in Chinese and in English from ``templates/notices/<kind>.<language>.txt``;
+the text stored is exactly what was served, so later template changes never rewrite history.
+"""
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from audit.history import attribute
+
+from ..models import Case, Notice, Sanction
+
+# Bump when a template's wording changes: each notice records the version it was rendered from.
+TEMPLATE_VERSION = "2026-11-27.1"
+LANGUAGES = ("zh-hans", "en")
+TITLES = {
+    "pre_decision": {"zh-hans": "失信行为认定事先告知书", "en": "Notice prior to a decision on dishonest conduct"},
+    "decision": {"zh-hans": "失信行为认定决定书", "en": "Decision on dishonest conduct"},
+}
+
+
+def _entity_language(case: Case) -> str:
+    """The language of the entity's representative, Chinese when it has none."""
+    representative = case.entity.representatives.select_related("user").order_by("valid_from").first()
+    return representative.user.preferred_language if representative else "zh-hans"
+
+
+def _in(language: str, zh: str, en: str) -> str:
+    return en if language == "en" else zh
+
+
+def _context(case: Case, language: str, respond_by) -> dict:
+    item = case.catalogue_item
+    document = getattr(case, "legal_document", None)
+    measures = [
+        {
+            "name": _in(language, s.measure_type.name_zh, s.measure_type.name_en),
+            "legal_basis": _in(language, s.measure_type.legal_basis_zh, s.measure_type.legal_basis_en),
+            "duration_months": s.duration_months,
+            "starts_on": s.starts_on,
+            "planned_end_on": s.planned_end_on,
+            "recorded_only": s.recorded_only,
+        }
+        for s in case.sanctions.select_related("measure_type").exclude(status=Sanction.Status.WITHDRAWN)
+    ]
+    served_on = timezone.localdate()
+    return {
+        "case": case,
+        "entity": case.entity,
+        "department": case.department,
+        "conduct": _in(language, item.name_zh, item.name_en) if item else "",
+        "legal_basis": _in(language, item.legal_basis_zh, item.legal_basis_en) if item else "",
+        "severity": case.get_severity_display(),
+        "document": document,
+        "document_type": document.get_type_display() if document else "",
+        "measures": measures,
+        "served_on": served_on,
+        "respond_by": respond_by,
+        "respond_days": (respond_by - served_on).days if respond_by else None,
+        "decision": case.decisions.first(),
+        "dismissed": case.state == "dismissed",
+    }
+
+
+def notice_issue(*, case: Case, kind: str, actor, respond_by=None) -> Notice:
+    """Render the notice in both languages, store it as served and return it."""
+    texts = {}
+    for language in LANGUAGES:
+        with translation.override(language):
+            texts[language] = render_to_string(
+                f"notices/{kind}.{language}.txt", _context(case, language, respond_by)
+            ).strip()
+    notice = Notice(
+        case=case,
+        kind=kind,
+        template_version=TEMPLATE_VERSION,
+        language=_entity_language(case),
+        title_zh=TITLES[kind]["zh-hans"],
+        title_en=TITLES[kind]["en"],
+        body_zh=texts["zh-hans"],
+        body_en=texts["en"],
+        respond_by=respond_by,
+        issued_by=actor,
+    )
+    attribute(notice, actor=actor, reason=f"{kind} notice served")
+    notice.save()
+    return notice
