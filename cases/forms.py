@@ -41,12 +41,16 @@ class SanctionForm(forms.ModelForm):
         model = Sanction
         fields = ["measure_type", "duration_months"]
 
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+
     def clean(self):
         cleaned = super().clean()
         measure_type = cleaned.get("measure_type")
-        if measure_type is not None and not cleaned.get("DELETE"):
+        if measure_type is not None and self.case is not None and not cleaned.get("DELETE"):
             problems = measure_problems(
-                case=self.instance.case, measure_type=measure_type, duration_months=cleaned.get("duration_months")
+                case=self.case, measure_type=measure_type, duration_months=cleaned.get("duration_months")
             )
             for field, message in problems.items():
                 self.add_error(field, message)

@@ -84,6 +84,16 @@ class SanctionInline(ScopedTabularInline):
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if self.has_add_permission(request, obj) else 0
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class ParentAwareFormSet(formset):
+            # The guards need the case as the form shows it, even before it is first saved.
+            def get_form_kwargs(self, index):
+                return {**super().get_form_kwargs(index), "case": self.instance}
+
+        return ParentAwareFormSet
+
 
 class EvidenceInline(ScopedTabularInline):
     model = Evidence
@@ -159,7 +169,6 @@ TRANSITION_VIEWS = {
     "dismiss": (services.case_dismiss, TransitionForm, _("The decision was made: case dismissed.")),
 }
 _ROLE_ACTION = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
-_CASE_FIELDS = {f.name for f in Case._meta.get_fields()}
 
 
 def transitions_for(user, case: Case) -> list[workflow.Transition]:
@@ -244,36 +253,46 @@ class CaseAdmin(ScopedModelAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
+        """Inline rows are written by the services too; the lists filled here feed the admin's change log."""
         case = form.instance
-        if formset.model is LegalDocument:
-            for inline in formset.forms:
-                if inline.has_changed() and inline.cleaned_data:
-                    data = inline.cleaned_data
-                    services.legal_document_set(
-                        case=case, actor=request.user, type=data["type"], number=data["number"],
-                        issuer=data["issuer"], issued_on=data["issued_on"],
-                    )  # fmt: skip
-        elif formset.model is Sanction:
-            for inline in formset.forms:
-                data = inline.cleaned_data
-                if not data or (not inline.has_changed() and not data.get("DELETE")):
-                    continue
-                if data.get("DELETE") and inline.instance.pk:
-                    services.measure_withdraw(sanction=inline.instance, actor=request.user)
-                elif inline.instance.pk:
-                    services.measure_change(sanction=inline.instance, actor=request.user,
-                                            duration_months=data["duration_months"])  # fmt: skip
-                elif not data.get("DELETE"):
-                    services.measure_propose(case=case, actor=request.user, measure_type=data["measure_type"],
-                                             duration_months=data["duration_months"])  # fmt: skip
-        elif formset.model is Evidence:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline in formset.forms:
+            data = inline.cleaned_data
+            if not data or not (inline.has_changed() or data.get("DELETE")):
+                continue
+            saved = self._save_inline(request, case, formset.model, inline, data)
+            if data.get("DELETE"):
+                formset.deleted_objects.append(inline.instance)
+            elif inline.instance.pk and inline.initial:
+                formset.changed_objects.append((saved, inline.changed_data))
+            else:
+                formset.new_objects.append(saved)
+
+    @staticmethod
+    def _save_inline(request, case, model, inline, data):
+        actor = request.user
+        if model is LegalDocument:
+            return services.legal_document_set(
+                case=case, actor=actor, type=data["type"], number=data["number"], issuer=data["issuer"],
+                issued_on=data["issued_on"],
+            )  # fmt: skip
+        if model is Sanction:
+            if data.get("DELETE"):
+                return services.measure_withdraw(sanction=inline.instance, actor=actor)
+            if inline.instance.pk:
+                return services.measure_change(
+                    sanction=inline.instance, actor=actor, duration_months=data["duration_months"]
+                )
+            return services.measure_propose(
+                case=case, actor=actor, measure_type=data["measure_type"], duration_months=data["duration_months"]
+            )
+        if model is Evidence:
             from ..services.evidence import evidence_add
 
-            for inline in formset.forms:
-                data = inline.cleaned_data
-                if data and not inline.instance.pk and data.get("file"):
-                    evidence_add(case=case, actor=request.user, uploaded_file=data["file"],
-                                 description=data.get("description", ""))  # fmt: skip
+            return evidence_add(
+                case=case, actor=actor, uploaded_file=data["file"], description=data.get("description", "")
+            )
+        raise ValueError(model)  # read-only inlines never reach here: they offer nothing to save
 
     # -- workflow: buttons on the case page, the queue, the transition pages ----------------------
     def get_urls(self):
@@ -365,9 +384,5 @@ class CaseAdmin(ScopedModelAdmin):
             form.add_error(None, error)
             return
         for field, errors in error.error_dict.items():
-            if field in form.fields:
-                form.add_error(field, errors)
-            else:
-                label = Case._meta.get_field(field).verbose_name if field in _CASE_FIELDS else ""
-                for message in ValidationError(errors).messages:
-                    form.add_error(None, f"{label}: {message}" if label else message)
+            # The guards' messages name what is missing, so those of the case itself read well on their own.
+            form.add_error(field if field in form.fields else None, errors)
