@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import region_code_validator
 from audit.history import tracked_history
@@ -80,7 +81,7 @@ class Entity(models.Model):
         return is_minor_on(birth_date_from_id_number(self.id_number), on or timezone.localdate())
 
     is_minor.boolean = True
-    is_minor.short_description = _("minor")
+    is_minor.short_description = pgettext_lazy("age", "minor")
 
 
 class EntityRelation(models.Model):

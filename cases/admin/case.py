@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Case as When_
+from django.db import models
 from django.db.models import F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -23,7 +23,7 @@ from ..models import Case, Decision, Evidence, LegalDocument, Notice, Sanction, 
 from ..workflow import Role, State
 
 # The date a case waits on in each state: what "due" and "overdue" mean on lists and in the queue.
-DUE_DATE = When_(
+DUE_DATE = models.Case(
     When(state=State.SUBMITTED, then=F("review_due_on")),
     When(state=State.NOTICE_ISSUED, then=F("statement_window_ends_on")),
     When(state=State.DECISION_PENDING, then=F("decision_due_on")),
@@ -103,7 +103,14 @@ class EvidenceInline(ScopedTabularInline):
     readonly_fields = ["download", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
 
     def get_fields(self, request, obj=None):
-        return ["file", "description", *self.readonly_fields]
+        if self.has_add_permission(request, obj):
+            return ["file", "description", *self.readonly_fields]
+        return ["download", "description", *self.readonly_fields[1:]]  # nothing to upload: no file widget
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.has_add_permission(request, obj):
+            return self.readonly_fields
+        return [*self.readonly_fields, "description"]
 
     def get_extra(self, request, obj=None, **kwargs):
         return 1 if self.has_add_permission(request, obj) else 0

@@ -6,14 +6,15 @@ administrators in the admin and history-tracked, never hard-coded in logic.
 
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import tracked_history
 
 
 class Severity(models.TextChoices):
-    MINOR = "minor", _("minor")
+    # "minor" is also an age ("under 18"); the context keeps the two translations apart.
+    MINOR = "minor", pgettext_lazy("severity", "minor")
     GENERAL = "general", _("general")
     SERIOUS = "serious", _("serious")
 

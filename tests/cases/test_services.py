@@ -244,6 +244,7 @@ def test_approve_serves_the_notice_in_both_languages(submitted, supervisor):
     assert "陈述和申辩" in notice.body_zh and "statement and defence" in notice.body_en
     assert "重大税收违法失信主体" in notice.body_zh and "Major tax-violation" in notice.body_en
     assert "within 10 days" in notice.body_en
+    assert "情节：严重" in notice.body_zh and "(severity: serious)" in notice.body_en  # labels in each language
     decision = Decision.objects.get(case=case)
     assert (decision.outcome, decision.decided_by, decision.submitter) == (
         "approve",
