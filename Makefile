@@ -24,8 +24,10 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 
 venv: $(BIN)/.installed ## Create .venv and install the pinned dependencies
 
-migrate: venv ## Apply database migrations (SQLite under var/ unless DATABASE_URL is set)
+var/static:
 	mkdir -p var/static
+
+migrate: venv var/static ## Apply database migrations (SQLite under var/ unless DATABASE_URL is set)
 	$(PY) manage.py migrate --noinput
 
 demo: migrate ## Load the demo departments, accounts and entities (idempotent)
@@ -49,7 +51,7 @@ fmt: venv ## Format and auto-fix with ruff
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-check: venv ## Django checks, missing migrations, and the production deploy check
+check: venv var/static ## Django checks, missing migrations, and the production deploy check
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	DEBUG=0 SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
