@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from creditportal.admin_base import ProvinceListFilter, ScopedModelAdmin
 
 from .models import Department, User
-from .roles import DEPARTMENT_ROLES
+from .roles import DEPARTMENT_ROLES, ROLE_PERMISSIONS
+from .services import user_sync_department_groups
 
 
 @admin.register(Department)
@@ -44,6 +45,16 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
         (_("System"), {"fields": ["is_superuser", "last_login", "date_joined"]}),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            # Roles are chosen here; department groups follow from role and department (accounts.services).
+            kwargs["queryset"] = Group.objects.filter(name__in=ROLE_PERMISSIONS).order_by("name")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        user_sync_department_groups(form.instance, actor=request.user)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

@@ -1,4 +1,4 @@
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, Group
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -71,3 +71,24 @@ class User(AbstractUser):
                 violation_error_message=_("Only staff belong to a department."),
             )
         ]
+
+
+class DepartmentGroup(models.Model):
+    """The group of one role inside one department (e.g. "TAX Caseworker").
+
+    Case object permissions are granted to these groups, so department scope is guardian's group
+    permissions; membership follows each staff member's roles and department (accounts.services).
+    """
+
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="role_groups")
+    role = models.CharField(_("role"), max_length=50)
+    group = models.OneToOneField(Group, on_delete=models.CASCADE, related_name="department_role")
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("department group")
+        verbose_name_plural = _("department groups")
+        constraints = [models.UniqueConstraint(fields=["department", "role"], name="one_group_per_department_role")]
+
+    def __str__(self):
+        return self.group.name

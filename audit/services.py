@@ -15,7 +15,8 @@ def access_log_write(*, actor, action: str, target: models.Model, purpose: str, 
         )
     return AccessLog.objects.create(
         actor=actor,
-        actor_roles=", ".join(sorted(actor.groups.values_list("name", flat=True))),
+        # The roles, not the department groups that follow from them (the department has its own column).
+        actor_roles=", ".join(sorted(actor.groups.filter(department_role__isnull=True).values_list("name", flat=True))),
         actor_department_id=getattr(actor, "department_id", None),
         action=action,
         target_type=ContentType.objects.get_for_model(target),

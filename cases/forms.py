@@ -89,3 +89,39 @@ class TransitionForm(forms.Form):
 class StatementForm(TransitionForm):
     text = forms.CharField(label=_("The entity's statement"), widget=forms.Textarea(attrs={"rows": 8}))
     received_on = forms.DateField(label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class GrantUserForm(forms.Form):
+    """Give one member of staff access to a case."""
+
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    codenames = forms.MultipleChoiceField(
+        label=_("Access"),
+        choices=[("view_case", _("read the case")), ("change_case", _("work on the draft"))],
+        initial=["view_case"],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, users=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users
+
+
+class ShareDepartmentForm(forms.Form):
+    """Let another department read a joint case."""
+
+    department = forms.ModelChoiceField(label=_("Department"), queryset=None)
+    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].queryset = departments
+
+
+class RevokeForm(forms.Form):
+    """Take access away: from one person (``user``) or from a department the case was shared with."""
+
+    user = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    department = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=500)

@@ -54,9 +54,12 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, role_group=None, **kwargs):
+        from accounts.services import user_sync_department_groups
+
         user = super()._create(model_class, *args, **kwargs)
         if role_group:
             user.groups.add(Group.objects.get(name=role_group))
+            user_sync_department_groups(user)
         return user
 
 
@@ -88,9 +91,18 @@ class CaseFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "cases.Case"
+        skip_postgeneration_save = True
 
     department = factory.SubFactory(DepartmentFactory)
     entity = factory.SubFactory(EntityFactory)
     caseworker = factory.LazyAttribute(lambda case: UserFactory(role=roles.CASEWORKER, department=case.department))
     number = factory.Sequence(lambda n: f"T-2026-{n:06d}")
     facts = "Under-declared VAT for 2025 by RMB 1.2 million, established by the penalty decision."
+
+    @factory.post_generation
+    def grants(case, create, extracted, **kwargs):
+        """The department and caseworker grants a case opened through the service would get (``grants=False``: none)."""
+        if create and extracted is not False:
+            from cases.services.access import case_grant_defaults
+
+            case_grant_defaults(case=case, actor=None)

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -14,12 +14,24 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Department, User
 from accounts.permissions import can, scope
 from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline
 
 from .. import services, workflow
-from ..forms import CaseForm, EvidenceUploadForm, LegalDocumentForm, SanctionForm, StatementForm, TransitionForm
+from ..forms import (
+    CaseForm,
+    EvidenceUploadForm,
+    GrantUserForm,
+    LegalDocumentForm,
+    RevokeForm,
+    SanctionForm,
+    ShareDepartmentForm,
+    StatementForm,
+    TransitionForm,
+)
 from ..models import Case, Decision, Evidence, LegalDocument, Notice, Sanction, Statement
+from ..services import access
 from ..workflow import Role, State
 
 # The date a case waits on in each state: what "due" and "overdue" mean on lists and in the queue.
@@ -307,12 +319,17 @@ class CaseAdmin(ScopedModelAdmin):
         return [
             path("queue/", view(self.queue_view), name="cases_case_queue"),
             path("<int:object_id>/act/<slug:name>/", view(self.transition_view), name="cases_case_transition"),
+            path("<int:object_id>/access/", view(self.access_view), name="cases_case_access"),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
-        extra_context = {**(extra_context or {}), "transitions": transitions_for(request.user, obj) if obj else []}
+        extra_context = {
+            **(extra_context or {}),
+            "transitions": transitions_for(request.user, obj) if obj else [],
+            "can_manage_access": bool(obj) and (request.user.is_superuser or can(request.user, "review", obj)),
+        }
         return super().change_view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
@@ -383,6 +400,64 @@ class CaseAdmin(ScopedModelAdmin):
             "problems": services.submission_problems(case) if name == "submit" else {},
         }
         return TemplateResponse(request, "admin/cases/case/transition.html", context)
+
+    def access_view(self, request, object_id):
+        """Who has access to the case; supervisors of the owning department share it or grant/revoke access."""
+        case = self.get_object(request, str(object_id))
+        if case is None:
+            raise Http404
+        if not (request.user.is_superuser or can(request.user, "review", case)):
+            raise PermissionDenied
+        staff = User.objects.filter(is_staff=True, is_active=True).order_by("username")
+        departments = Department.objects.exclude(pk=case.department_id)
+        data = request.POST if request.method == "POST" else None
+        action = request.POST.get("action") if data else None
+        forms_ = {
+            "grant": GrantUserForm(data if action == "grant" else None, users=staff, prefix="grant"),
+            "share": ShareDepartmentForm(data if action == "share" else None, departments=departments, prefix="share"),
+            "revoke": RevokeForm(data if action == "revoke" else None, prefix="revoke"),
+        }
+        form = forms_.get(action)
+        if data is not None and form is None:
+            raise Http404
+        if form is not None and form.is_valid():
+            try:
+                self._change_access(request, case, action, form.cleaned_data, staff, departments)
+            except ValidationError as error:
+                self._show_errors(request, form, error)
+            else:
+                self.message_user(request, _("Access to the case was changed."), messages.SUCCESS)
+                return redirect("admin:cases_case_access", case.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": case,
+            "title": _("Access to the case"),
+            "user_grants": case.caseuserobjectpermission_set.select_related("user", "permission").order_by(
+                "user__username", "permission__codename"
+            ),
+            "group_grants": case.casegroupobjectpermission_set.select_related(
+                "group__department_role__department", "permission"
+            ).order_by("group__name", "permission__codename"),
+            **forms_,
+        }
+        return TemplateResponse(request, "admin/cases/case/access.html", context)
+
+    @staticmethod
+    def _change_access(request, case, action, data, staff, departments):
+        actor, reason = request.user, data["reason"]
+        if action == "grant":
+            access.case_grant_user(
+                case=case, user=data["user"], actor=actor, reason=reason, codenames=data["codenames"]
+            )
+        elif action == "share":
+            access.case_share_with_department(case=case, department=data["department"], actor=actor, reason=reason)
+        elif data.get("user"):
+            user = get_object_or_404(staff, pk=data["user"])
+            access.case_revoke_user(case=case, user=user, actor=actor, reason=reason)
+        else:
+            department = get_object_or_404(departments, pk=data.get("department"))
+            access.case_unshare_department(case=case, department=department, actor=actor, reason=reason)
 
     @staticmethod
     def _show_errors(request, form, error):

@@ -9,6 +9,7 @@ from accounts.permissions import require
 from audit.history import attribute
 
 from ..models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType, Sanction
+from .access import case_grant_defaults
 
 
 def _require_model_permission(actor, codename: str) -> None:
@@ -102,6 +103,7 @@ def case_create(
     case.full_clean()
     attribute(case, actor=actor, reason="draft created")
     case.save()
+    case_grant_defaults(case=case, actor=actor)
     return case
 
 

@@ -450,6 +450,10 @@ def test_evidence_add_needs_the_add_evidence_permission(evidence_dir, case, depa
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="cases", codename__in=["view_case", "change_case"])
     )
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("cases.view_case", user, case)
+    assign_perm("cases.change_case", user, case)
     with pytest.raises(PermissionDenied):
         evidence_add(case=case, actor=user, uploaded_file=upload("a.pdf", PDF))
     assert stored_files(evidence_dir) == []

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Department, User
+from accounts.services import user_sync_department_groups
 from audit.history import attribute
 from cases import services
 from cases.models import Case, CatalogueItem, LegalDocument, MeasureType
@@ -155,6 +156,7 @@ class Command(BaseCommand):
             user.save()
             if account.role:
                 user.groups.set([Group.objects.get(name=account.role)])
+            user_sync_department_groups(user)
             users[account.username] = user
         return users
 

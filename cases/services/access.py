@@ -1,0 +1,141 @@
+"""Who may act on a case, as guardian object permissions (DESIGN §6). The only writers of grants.
+
+- When a case is opened, its department's caseworker and supervisor groups and the assigned
+  caseworker get their permissions on it (:func:`case_grant_defaults`).
+- A supervisor of the owning department may share a case with another department (joint cases) or
+  grant and revoke a person's access, always with a reason.
+Every grant and revocation is a row written with its actor and reason, so the history shows who gave
+what to whom, when and why. Roles (model permissions) enable an action; these grants say on which cases.
+"""
+
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from accounts.permissions import can, require
+from accounts.services import department_group
+from audit.history import attribute
+
+from ..models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+
+DEPARTMENT_GRANTS = {
+    roles.CASEWORKER: ("view_case", "change_case", "submit_case"),
+    roles.SUPERVISOR: ("view_case", "change_case", "submit_case", "review_case"),
+}
+ASSIGNED_CASEWORKER_GRANTS = ("view_case", "change_case", "submit_case")
+# What a person or another department may be given: reading, or working on the case with its owners.
+GRANTABLE = ("view_case", "change_case")
+SHARED_DEPARTMENT_GRANTS = ("view_case",)
+
+
+def _permissions(codenames) -> list[Permission]:
+    found = list(Permission.objects.filter(content_type__app_label="cases", codename__in=codenames))
+    if len(found) != len(set(codenames)):
+        raise ValueError(f"unknown case permissions: {sorted(set(codenames) - {p.codename for p in found})}")
+    return found
+
+
+def _grant(model, *, case: Case, holder_field: str, holder, codenames, actor, reason: str) -> int:
+    created = 0
+    for permission in _permissions(codenames):
+        if model.objects.filter(**{holder_field: holder}, permission=permission, content_object=case).exists():
+            continue
+        row = model(**{holder_field: holder}, permission=permission, content_object=case)
+        attribute(row, actor=actor, reason=reason)
+        row.save()
+        created += 1
+    return created
+
+
+def _revoke(model, *, case: Case, holder_field: str, holder, codenames, actor, reason: str) -> int:
+    rows = model.objects.filter(**{holder_field: holder}, content_object=case, permission__codename__in=codenames)
+    count = 0
+    for row in rows:
+        attribute(row, actor=actor, reason=reason)
+        row.delete()
+        count += 1
+    return count
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ValidationError(_("State why access changes."), code="reason_required")})
+    return reason
+
+
+def _require_manager(actor, case: Case) -> None:
+    """Supervisors of the owning department manage access to its cases (superusers too)."""
+    require(actor, "view", case)
+    if not (actor.is_superuser or can(actor, "review", case)):
+        raise PermissionDenied(_("Only a supervisor of the owning department can change who has access."))
+
+
+def _for_department(change, *, case, department, actor, reason) -> int:
+    """Apply a grant or revocation of the shared permissions to both role groups of ``department``."""
+    total = 0
+    for role in DEPARTMENT_GRANTS:
+        group = department_group(department, role)
+        total += change(
+            CaseGroupObjectPermission, case=case, holder_field="group", holder=group,
+            codenames=SHARED_DEPARTMENT_GRANTS, actor=actor, reason=reason,
+        )  # fmt: skip
+    return total
+
+
+def case_grant_defaults(*, case: Case, actor) -> None:
+    """Give the owning department's role groups and the assigned caseworker their permissions."""
+    for role, codenames in DEPARTMENT_GRANTS.items():
+        _grant(
+            CaseGroupObjectPermission, case=case, holder_field="group", holder=department_group(case.department, role),
+            codenames=codenames, actor=actor, reason=f"department {role.lower()}s of the owning department",
+        )  # fmt: skip
+    _grant(
+        CaseUserObjectPermission, case=case, holder_field="user", holder=case.caseworker,
+        codenames=ASSIGNED_CASEWORKER_GRANTS, actor=actor, reason="assigned caseworker",
+    )  # fmt: skip
+
+
+@transaction.atomic
+def case_grant_user(*, case: Case, user, actor, reason: str, codenames=("view_case",)) -> int:
+    """Give one person access to a case; returns how many permissions were added."""
+    reason = _require_reason(reason)
+    _require_manager(actor, case)
+    if not user.is_staff:
+        raise ValidationError({"user": _("Case access is for staff; entities see their records in the portal.")})
+    if set(codenames) - set(GRANTABLE):
+        raise ValidationError({"codenames": _("Only viewing or working on a case can be granted.")})
+    return _grant(CaseUserObjectPermission, case=case, holder_field="user", holder=user, codenames=codenames,
+                  actor=actor, reason=reason)  # fmt: skip
+
+
+@transaction.atomic
+def case_revoke_user(*, case: Case, user, actor, reason: str) -> int:
+    """Take away every permission one person was given on a case; returns how many were removed."""
+    reason = _require_reason(reason)
+    _require_manager(actor, case)
+    if user.pk == case.caseworker_id:
+        raise ValidationError({"user": _("The assigned caseworker keeps access to their case.")})
+    return _revoke(CaseUserObjectPermission, case=case, holder_field="user", holder=user,
+                   codenames=GRANTABLE, actor=actor, reason=reason)  # fmt: skip
+
+
+@transaction.atomic
+def case_share_with_department(*, case: Case, department, actor, reason: str) -> int:
+    """Let another department's caseworkers and supervisors read a joint case."""
+    reason = _require_reason(reason)
+    _require_manager(actor, case)
+    if department.pk == case.department_id:
+        raise ValidationError({"department": _("The case already belongs to this department.")})
+    return _for_department(_grant, case=case, department=department, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def case_unshare_department(*, case: Case, department, actor, reason: str) -> int:
+    reason = _require_reason(reason)
+    _require_manager(actor, case)
+    if department.pk == case.department_id:
+        raise ValidationError({"department": _("The owning department cannot lose access to its own case.")})
+    return _for_department(_revoke, case=case, department=department, actor=actor, reason=reason)

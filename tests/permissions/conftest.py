@@ -1,0 +1,10 @@
+from tests.cases.conftest import (  # noqa: F401 - the case fixtures, shared with these tests
+    caseworker,
+    firm,
+    make_draft,
+    market,
+    other_caseworker,
+    second_supervisor,
+    supervisor,
+    tax,
+)
