@@ -46,6 +46,10 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
     ]
     readonly_fields = ["last_login", "date_joined"]
 
+    def user_change_password(self, request, id, form_url=""):
+        self._require_in_scope(request, id)
+        return super().user_change_password(request, id, form_url)
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":
             # Roles are chosen here; department groups follow from role and department (accounts.services).

@@ -30,8 +30,9 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
 class ScopedModelAdmin(SimpleHistoryAdmin):
     """Scoped querysets, object-aware permissions, no bulk delete, read-only history."""
 
-    # Exact counts over big tables are costly and leak nothing useful (DESIGN §10).
+    # Exact counts over big tables are costly and leak nothing useful (DESIGN §10); no facet counts either.
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
     # Deleting a record would erase what the audit trail is for; subclasses opt in explicitly.
     allow_delete = False
 
@@ -111,12 +112,29 @@ class ScopedModelAdmin(SimpleHistoryAdmin):
         if not in_scope:
             raise Http404
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Scope before permission: an object the user may not see answers 404 whatever the reason.
+        self._require_in_scope(request, object_id)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        self._require_in_scope(request, object_id)
+        return super().delete_view(request, object_id, extra_context)
+
+    def _is_tracked(self) -> bool:
+        return hasattr(self.model._meta, "simple_history_manager_attribute")
+
     def history_view(self, request, object_id, extra_context=None):
         self._require_in_scope(request, object_id)
+        if not self._is_tracked():
+            # Logs and roles have no simple-history table: the admin's own change log is their history.
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         self._require_in_scope(request, object_id)
+        if not self._is_tracked():
+            raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

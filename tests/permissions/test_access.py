@@ -70,8 +70,8 @@ def test_access_changes_need_a_reason_and_a_supervisor_of_the_owning_department(
     with pytest.raises(Http404):
         access.case_grant_user(case=case, user=other_supervisor, actor=other_supervisor, reason="let me in")
     with pytest.raises(ValidationError) as error:
-        access.case_grant_user(case=case, user=expert, actor=UserFactory(role=roles.SUPERVISOR,
-                                                                         department=case.department), reason=" ")  # fmt: skip
+        colleague = UserFactory(role=roles.SUPERVISOR, department=case.department)
+        access.case_grant_user(case=case, user=expert, actor=colleague, reason=" ")
     assert error.value.error_dict["reason"][0].code == "reason_required"
     assert case not in _visible(expert)
 
@@ -79,8 +79,9 @@ def test_access_changes_need_a_reason_and_a_supervisor_of_the_owning_department(
 def test_portal_users_and_the_assigned_caseworker_are_refused(make_draft, supervisor, caseworker):
     case = make_draft()
     with pytest.raises(ValidationError):
-        access.case_grant_user(case=case, user=UserFactory(role=roles.ENTITY_REPRESENTATIVE), actor=supervisor,
-                               reason="x")  # fmt: skip
+        access.case_grant_user(
+            case=case, user=UserFactory(role=roles.ENTITY_REPRESENTATIVE), actor=supervisor, reason="x"
+        )
     with pytest.raises(ValidationError):
         access.case_revoke_user(case=case, user=caseworker, actor=supervisor, reason="x")
 
@@ -107,8 +108,9 @@ def test_access_page_for_supervisors(client, make_draft, supervisor, caseworker,
     assert response.status_code == 302
     assert CaseGroupObjectPermission.objects.filter(content_object=case, group__name="MKT Caseworker").exists()
     expert = UserFactory(role=roles.CASEWORKER, department=market)
-    client.post(url, {"action": "grant", "grant-user": expert.pk, "grant-codenames": ["view_case"],
-                      "grant-reason": "Expert"})  # fmt: skip
+    client.post(
+        url, {"action": "grant", "grant-user": expert.pk, "grant-codenames": ["view_case"], "grant-reason": "Expert"}
+    )
     assert CaseUserObjectPermission.objects.filter(content_object=case, user=expert).exists()
     response = client.post(url, {"action": "revoke", "revoke-user": expert.pk, "revoke-reason": ""})
     assert response.status_code == 200 and CaseUserObjectPermission.objects.filter(user=expert).exists()

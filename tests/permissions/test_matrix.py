@@ -1,0 +1,275 @@
+"""The access policy in one table: every URL of the project by every role → the status it answers (DESIGN §6).
+
+Rows are URL names (with the object they are asked about); columns are the actors below. A new URL
+pattern that has no row fails ``test_every_url_is_in_the_matrix``, so no page escapes the policy.
+Statuses: 200 shown, 302 sent to sign in, 403 refused, 404 out of scope (indistinguishable from
+nonexistent), 405 method not allowed.
+"""
+
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from accounts import roles
+from audit.history import attribute
+from audit.models import AccessLog
+from cases import services
+from cases.models import CalendarDay, CatalogueItem, LegalSource, MeasureType, RulePeriod
+from cases.services.evidence import evidence_add
+from entities.models import EntityRelation, Representative
+from entities.services import entity_reveal_identifier, relation_add, representative_add
+from tests.factories import DepartmentFactory, EntityFactory, UserFactory
+
+ACTORS = ["anonymous", "cw_tax", "sup_tax", "cw_mkt", "reviewer", "auditor", "administrator", "representative"]
+
+# url name [object] → statuses for the actors above, in order. cw_mkt is staff of ANOTHER department than
+# the case's (TAX); the representative acts for the case's entity (portal users never reach the admin).
+MATRIX = {
+    # public pages
+    "home":                                  "200 200 200 200 200 200 200 200",
+    "healthz":                               "200 200 200 200 200 200 200 200",
+    "set_language":                          "302 302 302 302 302 302 302 302",
+    "favicon":                               "301 301 301 301 301 301 301 301",
+    # admin site
+    "admin:login":                           "200 302 302 302 302 302 302 200",
+    "admin:logout":                          "302 405 405 405 405 405 405 302",
+    "admin:index":                           "302 200 200 200 200 200 200 302",
+    "admin:app_list cases":                  "302 200 200 200 200 200 200 302",
+    "admin:jsi18n":                          "302 200 200 200 200 200 200 302",
+    "admin:password_change":                 "302 200 200 200 200 200 200 302",
+    "admin:password_change_done":            "302 200 200 200 200 200 200 302",
+    "admin:view_on_site":                    "302 404 404 404 404 404 404 302",
+    "admin:autocomplete entity":             "302 200 200 200 200 200 200 302",
+    "admin:catch_all":                       "302 404 404 404 404 404 404 302",
+    "admin:object_redirect":                 "302 404 404 404 404 404 404 302",
+    # cases
+    "admin:cases_case_changelist":           "302 200 200 200 200 200 403 302",
+    "admin:cases_case_add":                  "302 200 200 200 403 403 403 302",
+    "admin:cases_case_change":               "302 200 200 404 200 200 404 302",
+    "admin:cases_case_history":              "302 200 200 404 200 200 404 302",
+    "admin:cases_case_simple_history":       "302 200 200 404 200 200 404 302",
+    "admin:cases_case_delete":               "302 403 403 404 403 403 404 302",
+    "admin:cases_case_queue":                "302 403 200 403 403 403 403 302",
+    "admin:cases_case_transition approve":   "302 403 200 404 403 403 404 302",
+    "admin:cases_case_transition withdraw":  "302 200 403 404 403 403 404 302",
+    "admin:cases_case_access":               "302 403 200 404 403 403 404 302",
+    "cases:evidence_download":               "302 200 200 404 200 200 404 404",
+    # catalogue
+    "admin:cases_catalogueitem_changelist":  "302 200 200 200 200 200 200 302",
+    "admin:cases_catalogueitem_add":         "302 403 403 403 403 403 200 302",
+    "admin:cases_catalogueitem_change":      "302 200 200 200 200 200 200 302",
+    "admin:cases_catalogueitem_history":     "302 200 200 200 200 200 200 302",
+    "admin:cases_catalogueitem_simple_history": "302 200 200 200 200 200 200 302",
+    "admin:cases_catalogueitem_delete":      "302 403 403 403 403 403 403 302",
+    "admin:cases_measuretype_changelist":    "302 200 200 200 200 200 200 302",
+    "admin:cases_measuretype_add":           "302 403 403 403 403 403 200 302",
+    "admin:cases_measuretype_change":        "302 200 200 200 200 200 200 302",
+    "admin:cases_measuretype_history":       "302 200 200 200 200 200 200 302",
+    "admin:cases_measuretype_simple_history": "302 200 200 200 200 200 200 302",
+    "admin:cases_measuretype_delete":        "302 403 403 403 403 403 403 302",
+    "admin:cases_ruleperiod_changelist":     "302 200 200 200 200 200 200 302",
+    "admin:cases_ruleperiod_add":            "302 403 403 403 403 403 200 302",
+    "admin:cases_ruleperiod_change":         "302 200 200 200 200 200 200 302",
+    "admin:cases_ruleperiod_history":        "302 200 200 200 200 200 200 302",
+    "admin:cases_ruleperiod_simple_history": "302 200 200 200 200 200 200 302",
+    "admin:cases_ruleperiod_delete":         "302 403 403 403 403 403 403 302",
+    "admin:cases_legalsource_changelist":    "302 200 200 200 200 200 200 302",
+    "admin:cases_legalsource_add":           "302 403 403 403 403 403 200 302",
+    "admin:cases_legalsource_change":        "302 200 200 200 200 200 200 302",
+    "admin:cases_legalsource_history":       "302 200 200 200 200 200 200 302",
+    "admin:cases_legalsource_simple_history": "302 200 200 200 200 200 200 302",
+    "admin:cases_legalsource_delete":        "302 403 403 403 403 403 403 302",
+    "admin:cases_calendarday_changelist":    "302 200 200 200 200 200 200 302",
+    "admin:cases_calendarday_add":           "302 403 403 403 403 403 200 302",
+    "admin:cases_calendarday_change":        "302 200 200 200 200 200 200 302",
+    "admin:cases_calendarday_history":       "302 200 200 200 200 200 200 302",
+    "admin:cases_calendarday_simple_history": "302 200 200 200 200 200 200 302",
+    "admin:cases_calendarday_delete":        "302 403 403 403 403 403 403 302",
+    # entity registry (one registry shared by every department)
+    "admin:entities_entity_changelist":      "302 200 200 200 200 200 200 302",
+    "admin:entities_entity_add":             "302 200 200 200 403 403 403 302",
+    "admin:entities_entity_change":          "302 200 200 200 200 200 200 302",
+    "admin:entities_entity_history":         "302 200 200 200 200 200 200 302",
+    "admin:entities_entity_simple_history":  "302 200 200 200 200 200 200 302",
+    "admin:entities_entity_delete":          "302 403 403 403 403 403 403 302",
+    "admin:entities_entity_reveal":          "302 403 200 403 200 200 403 302",
+    "admin:entities_entityrelation_changelist": "302 200 200 200 200 200 403 302",
+    "admin:entities_entityrelation_add":     "302 200 200 200 403 403 403 302",
+    "admin:entities_entityrelation_change":  "302 200 200 200 200 200 404 302",
+    "admin:entities_entityrelation_history": "302 200 200 200 200 200 404 302",
+    "admin:entities_entityrelation_simple_history": "302 200 200 200 200 200 404 302",
+    "admin:entities_entityrelation_delete":  "302 403 403 403 403 403 404 302",
+    "admin:entities_representative_changelist": "302 200 200 200 200 200 403 302",
+    "admin:entities_representative_add":     "302 403 200 403 403 403 403 302",
+    "admin:entities_representative_change":  "302 200 200 200 200 200 404 302",
+    "admin:entities_representative_history": "302 200 200 200 200 200 404 302",
+    "admin:entities_representative_simple_history": "302 200 200 200 200 200 404 302",
+    "admin:entities_representative_delete":  "302 403 403 403 403 403 404 302",
+    # accounts
+    "admin:accounts_department_changelist":  "302 200 200 200 200 200 200 302",
+    "admin:accounts_department_add":         "302 403 403 403 403 403 200 302",
+    "admin:accounts_department_change":      "302 200 200 200 200 200 200 302",
+    "admin:accounts_department_history":     "302 200 200 200 200 200 200 302",
+    "admin:accounts_department_simple_history": "302 200 200 200 200 200 200 302",
+    "admin:accounts_department_delete":      "302 403 403 403 403 403 403 302",
+    "admin:accounts_user_changelist":        "302 403 403 403 403 200 200 302",
+    "admin:accounts_user_add":               "302 403 403 403 403 403 200 302",
+    "admin:accounts_user_change":            "302 404 404 404 404 200 200 302",
+    "admin:accounts_user_history":           "302 404 404 404 404 200 200 302",
+    "admin:accounts_user_simple_history":    "302 404 404 404 404 200 200 302",
+    "admin:accounts_user_delete":            "302 404 404 404 404 403 403 302",
+    "admin:auth_user_password_change":       "302 404 404 404 404 403 200 302",
+    "admin:auth_group_changelist":           "302 403 403 403 403 403 200 302",
+    "admin:auth_group_add":                  "302 403 403 403 403 403 403 302",
+    "admin:auth_group_change":               "302 404 404 404 404 404 200 302",
+    "admin:auth_group_history":              "302 404 404 404 404 404 200 302",
+    "admin:auth_group_simple_history":       "302 404 404 404 404 404 404 302",
+    "admin:auth_group_delete":               "302 404 404 404 404 404 403 302",
+    # audit
+    "admin:audit_accesslog_changelist":      "302 403 403 403 403 200 403 302",
+    "admin:audit_accesslog_add":             "302 403 403 403 403 403 403 302",
+    "admin:audit_accesslog_change":          "302 404 404 404 404 200 404 302",
+    "admin:audit_accesslog_history":         "302 404 404 404 404 200 404 302",
+    "admin:audit_accesslog_simple_history":  "302 404 404 404 404 404 404 302",
+    "admin:audit_accesslog_delete":          "302 404 404 404 404 403 404 302",
+}  # fmt: skip
+
+# URL patterns without a name, keyed by their route, and how the matrix names them.
+UNNAMED = {"favicon.ico": "favicon", "(?P<url>.*)$": "admin:catch_all", "<path:object_id>/": "admin:object_redirect"}
+
+
+def _all_url_names():
+    def walk(patterns, namespace=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from walk(pattern.url_patterns, inner)
+            else:
+                yield namespace + (pattern.name or UNNAMED[str(pattern.pattern)].split(":")[-1])
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def test_every_url_is_in_the_matrix():
+    covered = {key.split(" ")[0] for key in MATRIX}
+    assert _all_url_names() - covered == set(), "add a row for each new URL to MATRIX"
+    assert covered - _all_url_names() == set(), "MATRIX names URLs that no longer exist"
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+@pytest.fixture
+def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_caseworker, firm):
+    """One TAX case (submitted by cw_tax) with evidence, and every kind of object the admin shows."""
+    from django.core.files.storage import storages
+
+    from cases.models import Evidence
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": tmp_path}},
+    }
+    storages._storages.pop("evidence", None)
+    Evidence._meta.get_field("file").storage = storages["evidence"]
+
+    case = make_draft()
+    evidence = evidence_add(case=case, actor=caseworker, uploaded_file=SimpleUploadedFile("decision.pdf", PDF))
+    case = services.case_submit(case=case, actor=caseworker)
+    person = EntityFactory(person=True, name="Zhang San")
+    representative_user = UserFactory(role=roles.ENTITY_REPRESENTATIVE)
+    entity_reveal_identifier(entity=person, actor=supervisor, purpose="permission matrix")
+    access_log = AccessLog.objects.get()
+    actors = {
+        "cw_tax": caseworker,
+        "sup_tax": supervisor,
+        "cw_mkt": other_caseworker,
+        "reviewer": UserFactory(role=roles.APPEALS_REVIEWER),
+        "auditor": UserFactory(role=roles.AUDITOR),
+        "administrator": UserFactory(role=roles.ADMINISTRATOR),
+        "representative": representative_user,
+    }
+    objects = {
+        "case": case,
+        "evidence": evidence,
+        "entity": firm,
+        "person": person,
+        "entityrelation": relation_add(
+            actor=supervisor, organisation=firm, person=person, role=EntityRelation.Role.LEGAL_REPRESENTATIVE
+        ),
+        "representative": representative_add(
+            actor=supervisor,
+            user=representative_user,
+            entity=firm,
+            relationship=Representative.Relationship.AUTHORISED_AGENT,
+        ),
+        "accesslog": access_log,
+        "catalogueitem": CatalogueItem.objects.first(),
+        "measuretype": MeasureType.objects.first(),
+        "ruleperiod": RulePeriod.objects.first(),
+        "legalsource": LegalSource.objects.first(),
+        "calendarday": CalendarDay.objects.first(),
+        "department": DepartmentFactory(code="CUS", name="Customs"),
+        "user": caseworker,
+        "group": Group.objects.get(name=roles.CASEWORKER),
+    }
+    for key in ("catalogueitem", "measuretype", "ruleperiod", "legalsource", "calendarday"):
+        # Seeded rows have no history yet; one edit gives the history pages something to show.
+        attribute(objects[key], actor=actors["administrator"], reason="matrix")
+        objects[key].save()
+    return actors, objects
+
+
+def _request(key, objects):
+    """(method, path) for a matrix row."""
+    name, _, variant = key.partition(" ")
+    parts = re.match(r"^admin:(?P<app>[a-z]+)_(?P<model>[a-z]+)_(?P<view>[a-z_]+)$", name)
+    model, view = (parts["model"], parts["view"]) if parts else ("", "")
+    special = {
+        "favicon": lambda: "/favicon.ico",
+        "admin:catch_all": lambda: "/admin/no/such/page/",
+        "admin:object_redirect": lambda: f"/admin/r/{objects['case'].pk}/",
+        "admin:app_list": lambda: reverse("admin:app_list", args=[variant or "cases"]),
+        "admin:view_on_site": lambda: f"/admin/r/0/{objects['case'].pk}/",
+        "admin:autocomplete": lambda: (
+            reverse("admin:autocomplete") + "?app_label=cases&model_name=case&field_name=entity&term=ACME"
+        ),
+        "admin:logout": lambda: reverse("admin:logout"),
+        "set_language": lambda: "/i18n/setlang/",
+        "cases:evidence_download": lambda: reverse("cases:evidence_download", args=[objects["evidence"].pk]),
+        "admin:cases_case_transition": lambda: reverse(
+            "admin:cases_case_transition", args=[objects["case"].pk, variant]
+        ),
+        "admin:entities_entity_reveal": lambda: reverse("admin:entities_entity_reveal", args=[objects["person"].pk]),
+        "admin:auth_user_password_change": lambda: reverse(
+            "admin:auth_user_password_change", args=[objects["user"].pk]
+        ),
+    }
+    if name in special:
+        return "GET", special[name]()
+    obj = objects.get(model)
+    if view == "simple_history":
+        tracked = getattr(type(obj), "history", None)
+        version = tracked.filter(**{type(obj)._meta.pk.attname: obj.pk}).first().history_id if tracked else 1
+        return "GET", reverse(name, args=[obj.pk, version])
+    if view in {"change", "history", "delete", "access"}:
+        return "GET", reverse(name, args=[obj.pk])
+    return "GET", reverse(name)
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_matrix(key, world):
+    actors, objects = world
+    method, path = _request(key, objects)
+    expected = dict(zip(ACTORS, (int(s) for s in MATRIX[key].split()), strict=True))
+    got = {}
+    for actor in ACTORS:
+        client = Client(headers={"Accept-Language": "en"})
+        if actor != "anonymous":
+            client.force_login(actors[actor])
+        got[actor] = client.generic(method, path).status_code
+    assert got == expected, path
