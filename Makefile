@@ -42,9 +42,10 @@ test: venv ## Run the whole test suite on SQLite
 test-pg: venv ## Run the whole test suite on PostgreSQL (DATABASE_URL, default $(PG_TEST_URL))
 	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
 
-lint: venv ## ruff lint + format check, Django system checks
+lint: venv ## ruff lint + format check, bandit security lint, Django system checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r . -q
 	$(PY) manage.py check --fail-level WARNING
 
 fmt: venv ## Format and auto-fix with ruff

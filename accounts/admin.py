@@ -80,3 +80,7 @@ class RoleAdmin(ScopedModelAdmin, DjangoGroupAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Sign-in security pages (lockouts, second-factor devices), for administrators only.
+from . import security_admin  # noqa: E402, F401

@@ -14,5 +14,6 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("account/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
 ]

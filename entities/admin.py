@@ -1,14 +1,18 @@
+import secrets
+
 from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, require
 from creditportal.admin_base import ProvinceListFilter, ScopedModelAdmin
 
-from .forms import EntityForm, RevealForm
+from .forms import EntityForm, EntitySearchForm, RevealForm
 from .identifiers import looks_like_id_number, looks_like_uscc
 from .models import Entity, EntityRelation, Representative
 from .services import (
@@ -21,6 +25,42 @@ from .services import (
     representative_add,
     representative_end,
 )
+
+# The changelist's search term travels as an opaque token (?s=...), never in the URL (issue 9): an identity
+# number or a person's name in a URL ends up in browser history, proxy logs and Referer headers.
+SEARCH_HANDLE_VAR = "s"
+_SESSION_SEARCHES = "entity_searches"
+_SEARCHES_KEPT = 20
+
+
+def _store_search(request, term: str) -> str:
+    searches = dict(request.session.get(_SESSION_SEARCHES, {}))
+    token = secrets.token_urlsafe(12)
+    searches[token] = term
+    request.session[_SESSION_SEARCHES] = dict(list(searches.items())[-_SEARCHES_KEPT:])
+    return token
+
+
+def _stored_search(request) -> str:
+    return request.session.get(_SESSION_SEARCHES, {}).get(request.GET.get(SEARCH_HANDLE_VAR, ""), "")
+
+
+class TokenSearchChangeList(ChangeList):
+    """A changelist whose search term comes from the session, named by the ``s`` token in the URL."""
+
+    def get_filters_params(self, params=None):
+        lookup_params = super().get_filters_params(params)
+        lookup_params.pop(SEARCH_HANDLE_VAR, None)
+        return lookup_params
+
+    def get_queryset(self, request, exclude_parameters=None):
+        self.query = _stored_search(request)
+        return super().get_queryset(request, exclude_parameters)
+
+
+def _is_autocomplete(request) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "autocomplete"
 
 
 @admin.register(Entity)
@@ -47,8 +87,39 @@ class EntityAdmin(ScopedModelAdmin):
             readonly.append("kind")  # a person never becomes a firm: register a new entity instead
         return readonly
 
+    def get_changelist(self, request, **kwargs):
+        return TokenSearchChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        if SEARCH_VAR in request.GET:
+            # An old link or a typed URL: move the term out of the address bar before showing anything.
+            return self._search_redirect(request, request.GET.get(SEARCH_VAR, ""), request.GET)
+        return super().changelist_view(request, extra_context)
+
+    def search_view(self, request):
+        """The changelist's search form posts here; the answer is the changelist, with a token for the term."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = EntitySearchForm(request.POST)
+        term = form.cleaned_data["q"] if form.is_valid() else ""
+        return self._search_redirect(request, term, request.POST)
+
+    def _search_redirect(self, request, term, carried):
+        """Redirect to the changelist keeping ``carried``'s filters and popup flags, the term as a token."""
+        params = QueryDict(mutable=True)
+        for key, values in carried.lists():
+            if key not in {SEARCH_VAR, SEARCH_HANDLE_VAR, PAGE_VAR, "csrfmiddlewaretoken"}:
+                params.setlist(key, values)
+        if term.strip():
+            params[SEARCH_HANDLE_VAR] = _store_search(request, term.strip())
+        url = reverse("admin:entities_entity_changelist", current_app=self.admin_site.name)
+        return HttpResponseRedirect(f"{url}?{params.urlencode()}" if params else url)
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
+        if _is_autocomplete(request) and looks_like_id_number(term):
+            # Autocomplete asks by GET (?term=...): identity numbers are looked up on the changelist only.
+            return queryset.none(), False
         if looks_like_id_number(term) or looks_like_uscc(term):
             # Identifiers are matched exactly through the keyed hash; never a LIKE over ciphertext.
             match = entity_find_by_identifier(term)
@@ -75,6 +146,11 @@ class EntityAdmin(ScopedModelAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "search/",
+                self.admin_site.admin_view(require_POST(self.search_view)),
+                name="entities_entity_search",
+            ),
             path(
                 "<int:object_id>/reveal/",
                 self.admin_site.admin_view(self.reveal_view),

@@ -70,3 +70,9 @@ class RevealForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Why you need the full number. It is recorded with your name and shown to the entity."),
     )
+
+
+class EntitySearchForm(forms.Form):
+    """The registry's search box: a name, a credit code or an identity number (posted, never put in a URL)."""
+
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)

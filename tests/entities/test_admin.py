@@ -162,17 +162,57 @@ def test_change_keeps_identifier_when_left_blank(client, person):
 
 
 def test_search_by_exact_identifier_and_by_name(client, person, firm):
+    """The search box posts; the term never appears in a URL, only an opaque token does."""
     client = _client(client, UserFactory(role=roles.CASEWORKER))
-    url = reverse("admin:entities_entity_changelist")
+    search = reverse("admin:entities_entity_search")
 
     def found(query):
-        return list(client.get(url, {"q": query}).context["cl"].result_list)
+        redirect = client.post(search, {"q": query})
+        assert redirect.status_code == 302
+        assert query not in redirect.url and query.lower() not in redirect.url
+        response = client.get(redirect.url)
+        assert response.context["cl"].query == query
+        return list(response.context["cl"].result_list)
 
     assert found(person.id_number) == [person]
     assert found(person.id_number.lower()) == [person]
     assert found(firm.uscc) == [firm]
     assert found(make_uscc()) == []
     assert found("ACME") == [firm]
+
+
+def test_search_keeps_filters_and_an_unknown_token_shows_everything(client, person, firm):
+    client = _client(client, UserFactory(role=roles.CASEWORKER))
+    redirect = client.post(reverse("admin:entities_entity_search"), {"q": "Wang", "kind__exact": "natural_person"})
+    assert "kind__exact=natural_person" in redirect.url
+    assert list(client.get(redirect.url).context["cl"].result_list) == [person]
+    url = reverse("admin:entities_entity_changelist")
+    assert set(client.get(url, {"s": "no-such-token"}).context["cl"].result_list) == {person, firm}
+
+
+def test_an_identity_number_in_the_query_string_is_moved_out_of_the_url(client, person):
+    client = _client(client, UserFactory(role=roles.CASEWORKER))
+    response = client.get(reverse("admin:entities_entity_changelist"), {"q": person.id_number})
+    assert response.status_code == 302
+    assert person.id_number not in response.url
+    assert list(client.get(response.url).context["cl"].result_list) == [person]
+
+
+def test_search_page_refuses_get_and_users_without_view_permission(client):
+    search = reverse("admin:entities_entity_search")
+    assert _client(client, UserFactory(role=roles.CASEWORKER)).get(search).status_code == 405
+    representative = UserFactory(role=roles.ENTITY_REPRESENTATIVE)
+    assert _client(client, representative).post(search, {"q": "x"}).status_code == 302  # not staff: to login
+
+
+def test_autocomplete_never_looks_up_identity_numbers(client, person):
+    """Autocomplete sends its term in the query string, so identity numbers are refused there."""
+    client = _client(client, UserFactory(role=roles.SUPERVISOR))
+    params = {"app_label": "entities", "model_name": "representative", "field_name": "entity"}
+    by_number = client.get(reverse("admin:autocomplete"), {**params, "term": person.id_number})
+    assert by_number.json()["results"] == []
+    by_name = client.get(reverse("admin:autocomplete"), {**params, "term": "Wang"})
+    assert [row["id"] for row in by_name.json()["results"]] == [str(person.pk)]
 
 
 def test_list_filters_by_kind_and_province(client, person, firm):

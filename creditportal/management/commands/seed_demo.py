@@ -1,9 +1,13 @@
 """Demo data for a local portal: departments, one account per role, entities with valid identifiers.
 
-Idempotent: running it again changes nothing except resetting the demo passwords. Refuses to run with
-DEBUG off unless --force, so it cannot plant known passwords in production by accident.
+Idempotent: running it again changes nothing except resetting the demo passwords and second factors.
+Refuses to run with DEBUG off unless --force, so it cannot plant known passwords in production by accident.
+
+Every staff account gets a confirmed TOTP device with the fixed secret below (also in README.md), so a
+tester can add it to an authenticator app and sign in with ``REQUIRE_STAFF_2FA`` on.
 """
 
+import base64
 import datetime
 from dataclasses import dataclass
 
@@ -12,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
 from accounts.models import Department, User
@@ -52,6 +57,18 @@ ACCOUNTS = [
     DemoAccount("rep_acme", roles.ENTITY_REPRESENTATIVE, None, "representative of ACME Trading (legal person)"),
     DemoAccount("rep_wang", roles.ENTITY_REPRESENTATIVE, None, "Wang Wei, a natural person acting for themself"),
 ]
+
+# Demo second factors (base32, as authenticator apps take them). Public on purpose: demo accounts only.
+DEMO_TOTP_SECRETS = {
+    "admin": "MV6EDUDCEY7VKFEFM2KJMKRXNVCRAUPI",
+    "cw_tax": "VKRWPMRYE45SDQNJJKDTUHJKI3SMXIU3",
+    "sup_tax": "4EMNOQOSTMYYFLWIMFVSXCDS55YR3V25",
+    "cw_market": "L4HISQ5JMPDXHGLQXJJS4GSV3DWFTJ4C",
+    "sup_market": "LQQZBGFIXMEX56A75KZMPO66UPBLW2VT",
+    "reviewer": "SK3ZE3MHKJ7MTHWYT4WGKIQLOLXIRUFB",
+    "auditor": "WC7YBPRS2QD2LDOKFJZE6OVEMQ6CJU4F",
+}
+DEMO_TOTP_DEVICE_NAME = "demo authenticator"
 
 # Synthetic identifiers with valid check characters (GB 32100-2015 / GB 11643-1999); nobody real.
 ENTITIES = [
@@ -124,12 +141,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             departments = self._departments()
             users = self._accounts(password, departments)
+            devices = self._second_factors(users)
             entities = self._entities(users[SYSTEM_ACTOR])
             self._relations(users, entities)
             created = self._cases(users, entities)
         if created:
             self.stdout.write(f"Created {created} demo cases.")
-        self._print_accounts(password)
+        self._print_accounts(password, devices)
 
     def _departments(self):
         departments = {}
@@ -159,6 +177,20 @@ class Command(BaseCommand):
             user_sync_department_groups(user)
             users[account.username] = user
         return users
+
+    def _second_factors(self, users) -> dict[str, TOTPDevice]:
+        """A confirmed TOTP device with the documented secret for every staff account; unchanged on a rerun."""
+        devices = {}
+        for username, secret in DEMO_TOTP_SECRETS.items():
+            key = base64.b32decode(secret).hex()
+            device = TOTPDevice.objects.filter(user=users[username], name=DEMO_TOTP_DEVICE_NAME).first()
+            if device is None:
+                device = TOTPDevice(user=users[username], name=DEMO_TOTP_DEVICE_NAME)
+            if device.pk is None or device.key != key or not device.confirmed:
+                device.key, device.confirmed, device.last_t = key, True, -1
+                device.save()
+            devices[username] = device
+        return devices
 
     def _entities(self, actor):
         entities = {}
@@ -242,8 +274,15 @@ class Command(BaseCommand):
                 case = services.case_dismiss(case=case, actor=supervisor, reasons="Corrected before the decision.")
         return case
 
-    def _print_accounts(self, password):
+    def _print_accounts(self, password, devices):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Accounts (password: {password}):"))
         for account in ACCOUNTS:
             self.stdout.write(f"  {account.username:<11} {account.description}")
+            if account.username in devices:
+                self.stdout.write(f"              TOTP secret {DEMO_TOTP_SECRETS[account.username]}")
+                self.stdout.write(f"              {devices[account.username].config_url}")
         self.stdout.write("Staff sign in at http://127.0.0.1:8000/admin/")
+        if settings.REQUIRE_STAFF_2FA:
+            self.stdout.write("Two-factor sign-in is on: add the secret (or the otpauth URI) to an authenticator app.")
+        else:
+            self.stdout.write("Two-factor sign-in is off (REQUIRE_STAFF_2FA=0); set REQUIRE_STAFF_2FA=1 to try it.")
