@@ -1,7 +1,9 @@
 from .case import Case, CaseNumberSequence, Decision, LegalDocument, Notice, Sanction, Statement
 from .catalogue import CalendarDay, CatalogueItem, LegalSource, MeasureType, RulePeriod, Severity
 from .evidence import Evidence
+from .notification import Notification
 from .permissions import CaseGroupObjectPermission, CaseUserObjectPermission
+from .publication import Publication
 
 __all__ = [
     "CalendarDay",
@@ -16,6 +18,8 @@ __all__ = [
     "LegalSource",
     "MeasureType",
     "Notice",
+    "Notification",
+    "Publication",
     "RulePeriod",
     "Sanction",
     "Severity",

@@ -75,6 +75,14 @@ class Case(models.Model):
         null=True, blank=True, editable=False,
     )  # fmt: skip
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
+    # Set when the case is sanctioned, from the rule periods in force on the legal document's date (cases.clocks).
+    record_ends_on = models.DateField(_("record period ends"), null=True, blank=True, editable=False)
+    repair_earliest_on = models.DateField(_("credit repair possible from"), null=True, blank=True, editable=False)
+    # Marked by the lifecycle sweep (cases.services.lifecycle); a transition clears ``overdue_since``.
+    repair_eligible_since = models.DateField(
+        _("eligible for credit repair since"), null=True, blank=True, editable=False
+    )
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True, editable=False)
     under_objection = models.BooleanField(_("under objection"), default=False, editable=False)
     under_legal_challenge = models.BooleanField(_("under legal challenge"), default=False, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -260,6 +268,7 @@ class Notice(models.Model):
     class Kind(models.TextChoices):
         PRE_DECISION = "pre_decision", _("pre-decision notice")
         DECISION = "decision", _("decision")
+        EXPIRY = "expiry", _("end of the record period")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)

@@ -10,13 +10,15 @@ from django.utils import timezone, translation
 from audit.history import attribute
 
 from ..models import Case, Notice, Sanction
+from . import notifications
 
 # Bump when a template's wording changes: each notice records the version it was rendered from.
-TEMPLATE_VERSION = "2026-11-27.1"
+TEMPLATE_VERSION = "2026-11-27.2"
 LANGUAGES = ("zh-hans", "en")
 TITLES = {
     "pre_decision": {"zh-hans": "失信行为认定事先告知书", "en": "Notice prior to a decision on dishonest conduct"},
     "decision": {"zh-hans": "失信行为认定决定书", "en": "Decision on dishonest conduct"},
+    "expiry": {"zh-hans": "失信信息记录期满通知书", "en": "Notice of the end of the record period"},
 }
 
 
@@ -40,6 +42,7 @@ def _context(case: Case, language: str, respond_by) -> dict:
             "duration_months": s.duration_months,
             "starts_on": s.starts_on,
             "planned_end_on": s.planned_end_on,
+            "ended_on": s.ended_on,
             "recorded_only": s.recorded_only,
         }
         for s in case.sanctions.select_related("measure_type").exclude(status=Sanction.Status.WITHDRAWN)
@@ -60,11 +63,14 @@ def _context(case: Case, language: str, respond_by) -> dict:
         "respond_days": (respond_by - served_on).days if respond_by else None,
         "decision": case.decisions.first(),
         "dismissed": case.state == "dismissed",
+        "publication": getattr(case, "publication", None),
+        "record_ends_on": case.record_ends_on,
+        "repair_earliest_on": case.repair_earliest_on,
     }
 
 
 def notice_issue(*, case: Case, kind: str, actor, respond_by=None) -> Notice:
-    """Render the notice in both languages, store it as served and return it."""
+    """Render the notice in both languages, store it as served, tell the entity's representatives, return it."""
     texts = {}
     for language in LANGUAGES:
         with translation.override(language):
@@ -81,8 +87,10 @@ def notice_issue(*, case: Case, kind: str, actor, respond_by=None) -> Notice:
         body_zh=texts["zh-hans"],
         body_en=texts["en"],
         respond_by=respond_by,
+        served_at=timezone.now(),
         issued_by=actor,
     )
     attribute(notice, actor=actor, reason=f"{kind} notice served")
     notice.save()
+    notifications.notify_notice_served(notice, actor=actor)
     return notice

@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import require
 from audit.history import attribute
 
-from .. import rules, workflow
+from .. import clocks, workflow
 from ..calendar import add_months
 from ..models import Case, Decision, Sanction, Statement
 from ..workflow import Role
+from . import lifecycle, notifications
 from .drafts import submission_problems
 from .errors import ConflictError, FourEyesError
 from .notices import notice_issue
@@ -46,6 +47,7 @@ def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int 
 def _finish(case: Case, *, transition, actor, reasons: str) -> Case:
     case.state = transition.target
     case.version += 1
+    case.overdue_since = None  # the step the case waited on is taken
     attribute(case, actor=actor, reason=f"{transition.name}: {reasons}".strip().rstrip(":"))
     case.save()
     return case
@@ -59,6 +61,7 @@ def _decide(case: Case, *, outcome: str, actor, reasons: str) -> Decision:
         decided_by=actor,
         submitter_id=case.submitted_by_id,
         case_version=case.version,
+        decided_at=timezone.now(),
     )
     attribute(decision, actor=actor, reason=outcome)
     decision.save()
@@ -74,7 +77,7 @@ def case_submit(*, case: Case, actor, expected_version: int | None = None) -> Ca
         raise ValidationError(problems)
     case.submitted_by = actor
     case.submitted_at = timezone.now()
-    case.review_due_on = rules.review_due(timezone.localdate())
+    case.review_due_on = clocks.review_due(case, submitted_on=timezone.localdate(case.submitted_at))
     return _finish(case, transition=transition, actor=actor, reasons="")
 
 
@@ -122,8 +125,8 @@ def case_approve(*, case: Case, actor, reasons: str = "", expected_version: int 
     case.approved_by = actor
     case.review_due_on = None
     case.notice_served_at = served
-    case.statement_window_ends_on = rules.statement_window_end(timezone.localdate(served))
-    case.decision_due_on = rules.decision_due(case.statement_window_ends_on)
+    case.statement_window_ends_on = clocks.statement_window_end(case, served_on=timezone.localdate(served))
+    case.decision_due_on = clocks.decision_due(case, window_ends_on=case.statement_window_ends_on)
     case = _finish(case, transition=transition, actor=actor, reasons=reasons)
     notice_issue(case=case, kind="pre_decision", actor=actor, respond_by=case.statement_window_ends_on)
     return case
@@ -150,8 +153,11 @@ def case_record_statement(*, case: Case, actor, text: str, received_on=None, exp
 
 @transaction.atomic
 def case_close_statement_window(*, case: Case, actor, today=None) -> Case:
-    """After the window ends without a statement, the case awaits decision (run by the lifecycle sweep)."""
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    """After the window ends without a statement, the case awaits decision (a system transition: the sweep runs it).
+
+    Checks the workflow table and the date, not user permissions: ``actor`` is the system account.
+    """
+    locked = Case.objects.select_for_update(of=("self",)).select_related("department").get(pk=case.pk)
     transition = workflow.check("close_statement_window", locked.state)
     today = today or timezone.localdate()
     if locked.statement_window_ends_on and today <= locked.statement_window_ends_on:
@@ -159,7 +165,9 @@ def case_close_statement_window(*, case: Case, actor, today=None) -> Case:
             _("The statement window is open until %(date)s.") % {"date": locked.statement_window_ends_on},
             code="window_open",
         )
-    return _finish(locked, transition=transition, actor=actor, reasons="statement window ended")
+    case = _finish(locked, transition=transition, actor=actor, reasons="statement window ended")
+    notifications.notify_decision_due(case, actor=actor)
+    return case
 
 
 def _decide_case(*, case, actor, name, outcome, reasons, expected_version):
@@ -171,20 +179,47 @@ def _decide_case(*, case, actor, name, outcome, reasons, expected_version):
 
 
 @transaction.atomic
-def case_sanction(*, case: Case, actor, reasons: str, expected_version: int | None = None) -> Case:
-    """Decide to impose the proposed measures; they start on the decision date (DESIGN §5)."""
+def case_sanction(
+    *, case: Case, actor, reasons: str, expected_version: int | None = None, publish: bool | None = None
+) -> Case:
+    """Decide to impose the proposed measures; they start on the decision date (DESIGN §5).
+
+    The record period (how long the case stays on record and, if published, public) comes from the rules in
+    force on the legal document's date (``cases.clocks``). A measure with a duration ends after it, never after
+    the record period; one without ends with the record period. ``publish`` is the supervisor's choice for
+    conduct the catalogue publishes "per case" (default: not published); minors and conduct the catalogue
+    keeps private are never published (``lifecycle.publication_decide``).
+    """
     case, transition = _decide_case(
         case=case, actor=actor, name="sanction", outcome=Decision.Outcome.SANCTION, reasons=reasons,
         expected_version=expected_version,
     )  # fmt: skip
     starts_on = timezone.localdate(case.decided_at)
+    period = clocks.record_period(case, decided_on=starts_on)
+    if period.max_end_on <= starts_on:
+        raise ValidationError(
+            _(
+                "Under the rules in force on the legal document's date (%(document_date)s) the record period "
+                "ended on %(date)s; no measure can be imposed now."
+            )
+            % {"document_date": clocks.rules_date(case), "date": period.max_end_on},
+            code="record_period_over",
+        )
+    published = lifecycle.publication_decide(case, publish=publish, decided_on=starts_on)
     for sanction in case.sanctions.filter(status=Sanction.Status.PROPOSED):
         sanction.status = Sanction.Status.PENDING
         sanction.starts_on = starts_on
-        sanction.planned_end_on = add_months(starts_on, sanction.duration_months) if sanction.duration_months else None
+        if sanction.duration_months:
+            sanction.planned_end_on = min(add_months(starts_on, sanction.duration_months), period.max_end_on)
+        else:
+            sanction.planned_end_on = None  # for the record period: ends when the case expires
         attribute(sanction, actor=actor, reason="imposed by decision")
         sanction.save()
+    case.record_ends_on = period.max_end_on
+    case.repair_earliest_on = period.repair_earliest_on
     case = _finish(case, transition=transition, actor=actor, reasons=reasons)
+    if published:
+        lifecycle.publication_create(case, period=period, actor=actor)
     notice_issue(case=case, kind="decision", actor=actor)
     return case
 

@@ -16,6 +16,8 @@ from entities.models import Entity
 pytestmark = pytest.mark.django_db
 
 seed_migration = importlib.import_module("cases.migrations.0003_seed_catalogue")
+# 0005 adds the two statutory appeal deadlines (and their laws) that the case clocks show.
+appeal_migration = importlib.import_module("cases.migrations.0005_lifecycle")
 DATA_DIR = Path(seed_migration.__file__).resolve().parent.parent / "data"
 CATALOGUE = json.loads((DATA_DIR / "catalogue-2026-11-27.json").read_text(encoding="utf-8"))
 FROZEN = {
@@ -42,13 +44,13 @@ def test_counts_equal_the_files():
         25,
     )
     assert _counts() == {
-        "LegalSource": 48,
+        "LegalSource": 48 + 2,
         "CatalogueItem": 25,
         "MeasureType": 25,
-        "RulePeriod": len(CATALOGUE["rule_periods"]) + 2,
+        "RulePeriod": len(CATALOGUE["rule_periods"]) + 2 + 2,
         "CalendarDay": 108,
     }
-    assert RulePeriod.objects.count() == 69 + 2
+    assert RulePeriod.objects.count() == 69 + 2 + 2
 
 
 def test_every_catalogue_item_cites_a_source():
@@ -174,6 +176,7 @@ def test_reverse_deletes_exactly_what_it_created():
         code="added_by_an_administrator", name_zh="测试", name_en="Test", legal_basis_zh="-", legal_basis_en="-",
         default_severity="general", publishable="no", confidence="inferred",
     )  # fmt: skip
+    appeal_migration.unseed_appeal_periods(_state_apps("0005_lifecycle"), None)  # reversed first, as migrate does
     seed_migration.unseed(apps, None)
     assert _counts() == {model.__name__: 0 for model in SEEDED} | {"CatalogueItem": 1}
     assert CatalogueItem.objects.get() == kept

@@ -1,0 +1,386 @@
+"""The lifecycle in force (DESIGN §5; issue 5): publication at decision, and what the clock moves by itself.
+
+Two kinds of service live here:
+
+- :func:`publication_decide` and :func:`publication_create`, which ``case_sanction`` calls when the
+  supervisor decides: whether the case is published, and the masked snapshot the public sees (DESIGN §7).
+- The **system transitions** run by the periodic sweep (:func:`sweep`, ``manage.py run_lifecycle``):
+  start and end measures, end publication at its maximum, expire cases at the end of the record period,
+  mark credit-repair eligibility, flag overdue reviews and send reminders. They check the workflow table
+  and the state and dates of the row they change — under a row lock, so two sweeps at once act once —
+  but not user permissions: their actor is the non-login system account (:func:`system_actor`), named
+  in every history row with a reason.
+
+Each step is its own transaction, so one faulty case (e.g. a rule period missing) is reported and the
+others still move. Every step is idempotent: what is done is not matched by the next run's queries, and
+what another sweep did meanwhile is re-checked under the lock and skipped.
+"""
+
+import datetime
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from audit.history import attribute
+
+from .. import clocks, workflow
+from ..models import Case, CatalogueItem, Notice, Publication, Sanction
+from ..workflow import State
+from . import notifications
+from .notices import notice_issue
+
+logger = logging.getLogger(__name__)
+
+EndReason = Sanction.EndReason
+_RUNNING = (Sanction.Status.PENDING, Sanction.Status.ACTIVE)
+
+
+# -- the system actor -------------------------------------------------------------------------------------
+
+
+def system_actor():
+    """The account that scheduled jobs act as: created on first use, never able to sign in."""
+    user_model = get_user_model()
+    username = settings.LIFECYCLE_SYSTEM_USERNAME
+    user = user_model.objects.filter(username=username).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = user_model(username=username, first_name="System", is_active=False, is_staff=False)
+                user.set_unusable_password()
+                attribute(user, actor=None, reason="system account for scheduled jobs")
+                user.save()
+        except IntegrityError:  # created by a concurrent sweep a moment ago
+            user = user_model.objects.get(username=username)
+    if user.is_active or user.is_staff or user.has_usable_password():
+        raise ImproperlyConfigured(
+            f"The account {username!r} (LIFECYCLE_SYSTEM_USERNAME) can sign in; the system account must not. "
+            "Choose another name or deactivate it and remove its password."
+        )
+    return user
+
+
+# -- publication at decision ------------------------------------------------------------------------------
+
+
+def publication_decide(case: Case, *, publish: bool | None, decided_on: datetime.date) -> bool:
+    """Whether the decided case is published: never a minor, never conduct the catalogue keeps private.
+
+    ``publish`` is the deciding supervisor's choice; ``None`` takes the catalogue's default (per case: no).
+    """
+    publishable = case.catalogue_item.publishable
+    if case.entity.is_minor(on=decided_on):
+        if publish:
+            raise ValidationError({"publish": _("The entity is a minor; minors are never published.")})
+        return False
+    if publishable == CatalogueItem.Publishable.NO:
+        if publish:
+            raise ValidationError({"publish": _("The catalogue does not allow publishing this conduct.")})
+        return False
+    if publish is None:
+        return publishable == CatalogueItem.Publishable.YES
+    return bool(publish)
+
+
+def _iso(value: datetime.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+# Everything the public register may show, and nothing else (DESIGN §7): tests hold it to this list.
+SNAPSHOT_FIELDS = frozenset(
+    {"case_number", "department", "entity", "conduct", "legal_basis", "document", "measures",
+     "published_from", "min_end_on", "max_end_on"}
+)  # fmt: skip
+
+
+def publication_snapshot(case: Case, *, period: clocks.RecordPeriod) -> dict:
+    """The allow-listed, masked content of a publication: identity numbers masked, no facts, notes or evidence."""
+    entity, item, document = case.entity, case.catalogue_item, case.legal_document
+    measures = case.sanctions.select_related("measure_type").filter(status__in=_RUNNING).order_by("pk")
+    return {
+        "case_number": case.number,
+        "department": case.department.name,
+        "entity": {"name": entity.name, "identifier": entity.display_identifier},
+        "conduct": {"zh": item.name_zh, "en": item.name_en},
+        "legal_basis": {"zh": item.legal_basis_zh, "en": item.legal_basis_en},
+        "document": {"number": document.number, "date": _iso(document.issued_on)},
+        "measures": [
+            {
+                "name": {"zh": s.measure_type.name_zh, "en": s.measure_type.name_en},
+                "starts_on": _iso(s.starts_on),
+                "ends_on": _iso(s.planned_end_on or period.max_end_on),
+            }
+            for s in measures
+        ],
+        "published_from": _iso(period.published_from),
+        "min_end_on": _iso(period.min_end_on),
+        "max_end_on": _iso(period.max_end_on),
+    }
+
+
+def publication_create(case: Case, *, period: clocks.RecordPeriod, actor) -> Publication:
+    """Publish the decided case from the decision date until at most the end of its record period."""
+    publication = Publication(
+        case=case,
+        snapshot=publication_snapshot(case, period=period),
+        published_from=period.published_from,
+        min_end_on=period.min_end_on,
+        max_end_on=period.max_end_on,
+        created_at=timezone.now(),
+    )
+    attribute(publication, actor=actor, reason="published by decision")
+    publication.save()
+    return publication
+
+
+# -- system transitions -----------------------------------------------------------------------------------
+
+
+def _today(today):
+    return today or timezone.localdate()
+
+
+def _end_sanction(sanction: Sanction, *, reason: str, on: datetime.date, actor, why: str) -> None:
+    sanction.status = Sanction.Status.ENDED
+    sanction.ended_on = on
+    sanction.end_reason = reason
+    attribute(sanction, actor=actor, reason=why)
+    sanction.save()
+
+
+def _end_publication(publication: Publication, *, reason: str, on: datetime.date, actor, why: str) -> None:
+    publication.ended_on = on
+    publication.end_reason = reason
+    attribute(publication, actor=actor, reason=why)
+    publication.save()
+
+
+@transaction.atomic
+def sanction_start(*, sanction: Sanction, actor, today: datetime.date | None = None) -> bool:
+    """An imposed measure comes into force on its start date (pending → active). False if nothing to do."""
+    today = _today(today)
+    locked = Sanction.objects.select_for_update(of=("self",)).select_related("case").get(pk=sanction.pk)
+    if locked.status != Sanction.Status.PENDING or locked.starts_on is None or locked.starts_on > today:
+        return False
+    if locked.case.state != State.SANCTIONED:
+        return False
+    locked.status = Sanction.Status.ACTIVE
+    attribute(locked, actor=actor, reason=f"in force from {locked.starts_on}")
+    locked.save()
+    return True
+
+
+@transaction.atomic
+def sanction_expire(*, sanction: Sanction, actor, today: datetime.date | None = None) -> bool:
+    """A measure with a shorter duration than the record ends on its planned end date (active → ended)."""
+    today = _today(today)
+    locked = Sanction.objects.select_for_update(of=("self",)).get(pk=sanction.pk)
+    if locked.status != Sanction.Status.ACTIVE or locked.planned_end_on is None or locked.planned_end_on > today:
+        return False
+    _end_sanction(
+        locked, reason=EndReason.EXPIRED, on=locked.planned_end_on, actor=actor,
+        why=f"ended: planned end {locked.planned_end_on}",
+    )  # fmt: skip
+    return True
+
+
+@transaction.atomic
+def publication_expire(*, publication: Publication, actor, today: datetime.date | None = None) -> bool:
+    """Publication stops automatically at its maximum (Order 36), whatever else happens to the case."""
+    today = _today(today)
+    locked = Publication.objects.select_for_update(of=("self",)).get(pk=publication.pk)
+    if locked.ended_on is not None or locked.max_end_on > today:
+        return False
+    _end_publication(
+        locked, reason=EndReason.EXPIRED, on=locked.max_end_on, actor=actor,
+        why=f"ended at its maximum {locked.max_end_on}",
+    )  # fmt: skip
+    return True
+
+
+def _lock_case(case: Case) -> Case:
+    return Case.objects.select_for_update(of=("self",)).select_related("entity", "department").get(pk=case.pk)
+
+
+@transaction.atomic
+def case_expire(*, case: Case, actor, today: datetime.date | None = None) -> Case:
+    """At the end of the record period the case expires: its measures and publication end, a notice is served."""
+    today = _today(today)
+    locked = _lock_case(case)
+    transition = workflow.check("expire", locked.state)
+    if locked.record_ends_on is None or today < locked.record_ends_on:
+        raise ValidationError(
+            _("The record period runs until %(date)s.") % {"date": locked.record_ends_on}, code="record_running"
+        )
+    record_end = locked.record_ends_on
+    for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=locked, status__in=_RUNNING):
+        ended_on = min(sanction.planned_end_on or record_end, record_end)
+        _end_sanction(sanction, reason=EndReason.EXPIRED, on=ended_on, actor=actor, why="record period ended")
+    publication = Publication.objects.select_for_update(of=("self",)).filter(case=locked, ended_on=None).first()
+    if publication is not None:
+        _end_publication(
+            publication, reason=EndReason.EXPIRED, on=min(publication.max_end_on, record_end), actor=actor,
+            why="record period ended",
+        )  # fmt: skip
+    locked.state = transition.target
+    locked.version += 1
+    locked.overdue_since = None
+    attribute(locked, actor=actor, reason=f"{transition.name}: record period ended on {record_end}")
+    locked.save()
+    notice_issue(case=locked, kind=Notice.Kind.EXPIRY, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def case_mark_repair_eligible(*, case: Case, actor, today: datetime.date | None = None) -> bool:
+    """Once the minimum period has run, the entity may apply for credit repair: mark it and tell the entity."""
+    today = _today(today)
+    locked = _lock_case(case)
+    earliest = locked.repair_earliest_on
+    if locked.state != State.SANCTIONED or earliest is None or earliest > today or locked.repair_eligible_since:
+        return False
+    locked.repair_eligible_since = earliest
+    attribute(locked, actor=actor, reason=f"eligible for credit repair from {earliest}")
+    locked.save()
+    notifications.notify_repair_eligible(locked, actor=actor)
+    return True
+
+
+def _due_on(case: Case) -> datetime.date | None:
+    """The date a supervisor's review or decision is due while the case waits on it."""
+    return {State.SUBMITTED: case.review_due_on, State.DECISION_PENDING: case.decision_due_on}.get(case.state)
+
+
+@transaction.atomic
+def case_flag_overdue(*, case: Case, actor, today: datetime.date | None = None) -> bool:
+    """Flag a review or decision not made by its due date, and tell the supervisors (once per due date)."""
+    today = _today(today)
+    locked = _lock_case(case)
+    due_on = _due_on(locked)
+    if due_on is None or due_on >= today or locked.overdue_since is not None:
+        return False
+    locked.overdue_since = due_on + datetime.timedelta(days=1)
+    attribute(locked, actor=actor, reason=f"overdue: {locked.state} was due on {due_on}")
+    locked.save()
+    notifications.notify_overdue(locked, actor=actor, due_on=due_on)
+    return True
+
+
+@transaction.atomic
+def case_remind(*, case: Case, actor, today: datetime.date | None = None) -> int:
+    """Remind before a deadline: the entity of its statement window, supervisors of the decision due. Once each."""
+    today = _today(today)
+    horizon = today + datetime.timedelta(days=settings.LIFECYCLE_REMINDER_DAYS)
+    locked = _lock_case(case)
+    if locked.state == State.NOTICE_ISSUED and today <= locked.statement_window_ends_on <= horizon:
+        return len(notifications.notify_statement_window_reminder(locked, actor=actor))
+    if locked.state == State.DECISION_PENDING and today <= locked.decision_due_on <= horizon:
+        return len(notifications.notify_decision_due_reminder(locked, actor=actor))
+    return 0
+
+
+# -- the sweep --------------------------------------------------------------------------------------------
+
+ACTIONS = {
+    "window_closed": _("statement window closed: decision pending"),
+    "sanction_started": _("measure in force"),
+    "case_expired": _("record period ended: case expired"),
+    "sanction_ended": _("measure ended at its planned end"),
+    "publication_ended": _("publication ended at its maximum"),
+    "repair_eligible": _("eligible for credit repair"),
+    "overdue": _("flagged overdue"),
+    "reminder": _("reminders sent"),
+    "email_requeued": _("e-mail enqueued again"),
+}
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did: (action, record) pairs in order, and the records it could not move, with why."""
+
+    today: datetime.date
+    done: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+
+    def counts(self) -> Counter:
+        return Counter(action for action, _record in self.done)
+
+    @property
+    def nothing_done(self) -> bool:
+        return not self.done and not self.errors
+
+
+def _label(obj) -> str:
+    """How the report names a record: a measure by its case number and name."""
+    return f"{obj.case.number} {obj}" if isinstance(obj, Sanction) else str(obj)
+
+
+def _each(report: SweepReport, action: str, queryset, step) -> None:
+    for obj in list(queryset.order_by("pk")):
+        try:
+            result = step(obj)
+        except workflow.TransitionError:
+            continue  # another sweep (or a person) moved it since the query: nothing left to do
+        except ValidationError as error:
+            report.errors.append((_label(obj), " ".join(error.messages)))
+        except Exception as error:
+            logger.exception("Lifecycle sweep: %s failed for %s", action, _label(obj))
+            report.errors.append((_label(obj), f"{type(error).__name__}: {error}"))
+        else:
+            # Steps answer True/False, a count (reminders), or the moved case.
+            count = int(result) if isinstance(result, bool | int) else 1
+            report.done.extend([(action, _label(obj))] * count)
+
+
+def sweep(*, today: datetime.date | None = None) -> SweepReport:
+    """Apply everything the clock has made due by ``today``. Idempotent; safe to run concurrently.
+
+    The steps run in this order, each over the rows its query finds when it starts (so a case whose window
+    closes is already "decision pending" for the overdue and reminder steps of the same run).
+    """
+    from .review import case_close_statement_window
+
+    today = _today(today)
+    actor = system_actor()
+    report = SweepReport(today=today)
+    horizon = today + datetime.timedelta(days=settings.LIFECYCLE_REMINDER_DAYS)
+    cases = Case.objects.select_related("entity", "department")
+    sanctions = Sanction.objects.select_related("case", "measure_type")
+    waiting = Q(state=State.SUBMITTED, review_due_on__lt=today) | Q(
+        state=State.DECISION_PENDING, decision_due_on__lt=today
+    )
+    due_soon = Q(state=State.NOTICE_ISSUED, statement_window_ends_on__range=(today, horizon)) | Q(
+        state=State.DECISION_PENDING, decision_due_on__range=(today, horizon)
+    )
+    steps = [
+        ("window_closed", cases.filter(state=State.NOTICE_ISSUED, statement_window_ends_on__lt=today),
+         lambda c: case_close_statement_window(case=c, actor=actor, today=today)),
+        ("sanction_started", sanctions.filter(status=Sanction.Status.PENDING, starts_on__lte=today,
+                                              case__state=State.SANCTIONED),
+         lambda s: sanction_start(sanction=s, actor=actor, today=today)),
+        ("case_expired", cases.filter(state=State.SANCTIONED, record_ends_on__lte=today),
+         lambda c: case_expire(case=c, actor=actor, today=today)),
+        ("sanction_ended", sanctions.filter(status=Sanction.Status.ACTIVE, planned_end_on__lte=today),
+         lambda s: sanction_expire(sanction=s, actor=actor, today=today)),
+        ("publication_ended", Publication.objects.select_related("case").filter(ended_on=None, max_end_on__lte=today),
+         lambda p: publication_expire(publication=p, actor=actor, today=today)),
+        ("repair_eligible", cases.filter(state=State.SANCTIONED, repair_earliest_on__lte=today,
+                                         repair_eligible_since=None),
+         lambda c: case_mark_repair_eligible(case=c, actor=actor, today=today)),
+        ("overdue", cases.filter(waiting, overdue_since=None),
+         lambda c: case_flag_overdue(case=c, actor=actor, today=today)),
+        ("reminder", cases.filter(due_soon), lambda c: case_remind(case=c, actor=actor, today=today)),
+    ]  # fmt: skip
+    for action, queryset, step in steps:
+        _each(report, action, queryset, step)
+    for notification in notifications.notifications_requeue(actor=actor):
+        report.done.append(("email_requeued", str(notification)))
+    return report
