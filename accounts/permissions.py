@@ -140,6 +140,15 @@ def _via_case(queryset: QuerySet, user, action: str) -> QuerySet:
     return queryset.filter(case__in=cases.values("pk"))
 
 
+def _notification_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    """Notifications are read by their recipient; overseers (auditor, administrator) follow every delivery."""
+    if action != "view":
+        return queryset.none()  # only the notification services write them
+    if user.is_staff and user.has_perm("cases.oversee_notification"):
+        return queryset
+    return queryset.filter(recipient_id=user.pk)
+
+
 _RULES: dict[str, Rule] = {
     "cases.case": _case_rule,
     "cases.legaldocument": _via_case,
@@ -148,6 +157,8 @@ _RULES: dict[str, Rule] = {
     "cases.decision": _via_case,
     "cases.notice": _via_case,
     "cases.statement": _via_case,
+    "cases.publication": _via_case,
+    "cases.notification": _notification_rule,
     "accounts.user": _user_rule,
     "entities.entity": _entity_rule,
     "entities.representative": _representative_rule,

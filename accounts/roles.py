@@ -46,8 +46,10 @@ _CATALOGUE_EDIT = {
 # Everything that hangs off a case, read-only: the case page shows it to whoever may see the case.
 _CASE_READ = _view(
     "cases.case", "cases.legaldocument", "cases.evidence", "cases.sanction", "cases.decision", "cases.notice",
-    "cases.statement",
+    "cases.statement", "cases.publication",
 )  # fmt: skip
+# Every member of staff reads their own notifications; overseers read everyone's and the e-mail deliveries.
+_NOTIFICATIONS = _view("cases.notification")
 _CASE_WRITE = {
     "cases.add_case",
     "cases.change_case",
@@ -62,6 +64,7 @@ _CASE_WRITE = {
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     CASEWORKER: _REGISTRY_READ
+    | _NOTIFICATIONS
     | _CATALOGUE_READ
     | _CASE_READ
     | _CASE_WRITE
@@ -73,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "entities.change_entityrelation",
     },
     SUPERVISOR: _REGISTRY_READ
+    | _NOTIFICATIONS
     | _CATALOGUE_READ
     | _CASE_READ
     | _CASE_WRITE
@@ -86,13 +90,21 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "entities.change_representative",
         "entities.reveal_entity",
     },
-    APPEALS_REVIEWER: _REGISTRY_READ | _CATALOGUE_READ | _CASE_READ | {"entities.reveal_entity", "cases.oversee_case"},
+    APPEALS_REVIEWER: _REGISTRY_READ
+    | _NOTIFICATIONS
+    | _CATALOGUE_READ
+    | _CASE_READ
+    | {"entities.reveal_entity", "cases.oversee_case"},
     AUDITOR: _REGISTRY_READ
+    | _NOTIFICATIONS
+    | {"cases.oversee_notification"}
     | _CATALOGUE_READ
     | _CASE_READ
     | _view("accounts.user", "audit.accesslog")
     | {"entities.reveal_entity", "cases.oversee_case"},
     ADMINISTRATOR: _view("entities.entity", "accounts.user", "accounts.department", "auth.group")
+    | _NOTIFICATIONS
+    | {"cases.oversee_notification", "django_tasks_database.view_dbtaskresult"}
     | _CATALOGUE_READ
     | _CATALOGUE_EDIT
     | {

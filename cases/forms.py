@@ -85,6 +85,31 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["reasons"].required = reason_required
 
+    @classmethod
+    def kwargs_for(cls, case) -> dict:
+        """Keyword arguments this form needs from the case (none here)."""
+        return {}
+
+
+class SanctionDecisionForm(TransitionForm):
+    """The decision to impose measures; for conduct the catalogue publishes "per case", whether to publish."""
+
+    publish = forms.BooleanField(
+        label=_("Publish on the public register"),
+        required=False,
+        help_text=_("The catalogue leaves publication of this conduct to the decision. Minors are never published."),
+    )
+
+    def __init__(self, *args, per_case=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not per_case:
+            del self.fields["publish"]  # the catalogue decides: yes, or never
+
+    @classmethod
+    def kwargs_for(cls, case) -> dict:
+        item = case.catalogue_item
+        return {"per_case": bool(item and item.publishable == item.Publishable.PER_CASE)}
+
 
 class StatementForm(TransitionForm):
     text = forms.CharField(label=_("The entity's statement"), widget=forms.Textarea(attrs={"rows": 8}))

@@ -25,6 +25,7 @@ from ..forms import (
     GrantUserForm,
     LegalDocumentForm,
     RevokeForm,
+    SanctionDecisionForm,
     SanctionForm,
     ShareDepartmentForm,
     StatementForm,
@@ -33,6 +34,7 @@ from ..forms import (
 from ..models import Case, Decision, Evidence, LegalDocument, Notice, Sanction, Statement
 from ..services import access
 from ..workflow import Role, State
+from .lifecycle import PublicationInline, clocks_html
 
 # The date a case waits on in each state: what "due" and "overdue" mean on lists and in the queue.
 DUE_DATE = models.Case(
@@ -184,7 +186,7 @@ TRANSITION_VIEWS = {
     "reject": (services.case_reject, TransitionForm, _("The case was rejected.")),
     "approve": (services.case_approve, TransitionForm, _("The case was approved and the notice served.")),
     "record_statement": (services.case_record_statement, StatementForm, _("The statement was recorded.")),
-    "sanction": (services.case_sanction, TransitionForm, _("The decision was made: measures imposed.")),
+    "sanction": (services.case_sanction, SanctionDecisionForm, _("The decision was made: measures imposed.")),
     "dismiss": (services.case_dismiss, TransitionForm, _("The decision was made: case dismissed.")),
 }
 _ROLE_ACTION = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
@@ -208,7 +210,10 @@ def transitions_for(user, case: Case) -> list[workflow.Transition]:
 @admin.register(Case)
 class CaseAdmin(ScopedModelAdmin):
     form = CaseForm
-    inlines = [LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline]
+    inlines = [
+        LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline,
+        PublicationInline,
+    ]  # fmt: skip
     list_display = ["number", "entity", "catalogue_item", "severity", "state", "due", "created_at"]
     list_filter = ["state", "severity", "catalogue_item", OverdueFilter]
     list_select_related = ["entity", "catalogue_item"]
@@ -218,7 +223,7 @@ class CaseAdmin(ScopedModelAdmin):
     readonly_fields = [
         "number", "state", "department", "caseworker", "submitted_by", "submitted_at", "review_due_on",
         "approved_by", "notice_served_at", "statement_window_ends_on", "decision_due_on", "decided_by", "decided_at",
-        "under_objection", "under_legal_challenge",
+        "under_objection", "under_legal_challenge", "clocks",
     ]  # fmt: skip
 
     def get_queryset(self, request):
@@ -231,7 +236,7 @@ class CaseAdmin(ScopedModelAdmin):
         return [
             (None, {"fields": ["number", "state", "department", "caseworker"]}),
             record,
-            (_("Deadlines"), {"fields": ["review_due_on", "statement_window_ends_on", "decision_due_on"]}),
+            (_("Deadlines"), {"fields": ["clocks"]}),
             (_("Review"), {"fields": ["submitted_by", "submitted_at", "approved_by", "notice_served_at",
                                      "decided_by", "decided_at", "under_objection", "under_legal_challenge"]}),
         ]  # fmt: skip
@@ -241,6 +246,10 @@ class CaseAdmin(ScopedModelAdmin):
         if obj is not None:
             readonly.append("entity")  # a case is against one entity for its whole life
         return readonly
+
+    @admin.display(description=_("deadlines"))
+    def clocks(self, case):
+        return clocks_html(case)
 
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, case):
@@ -365,11 +374,18 @@ class CaseAdmin(ScopedModelAdmin):
             raise PermissionDenied  # the service would refuse it too; do not even show the form
         service, form_class, success = TRANSITION_VIEWS[name]
         initial = {"version": case.version, "received_on": timezone.localdate()}
-        form = form_class(request.POST or None, initial=initial, reason_required=transition.reason_required)
+        form = form_class(
+            request.POST or None,
+            initial=initial,
+            reason_required=transition.reason_required,
+            **form_class.kwargs_for(case),
+        )
         if request.method == "POST" and form.is_valid():
             kwargs = {"case": case, "actor": request.user, "expected_version": form.cleaned_data["version"]}
             if name == "record_statement":
                 kwargs.update(text=form.cleaned_data["text"], received_on=form.cleaned_data["received_on"])
+            if name == "sanction" and "publish" in form.fields:
+                kwargs["publish"] = form.cleaned_data["publish"]
             elif name != "submit":
                 kwargs["reasons"] = form.cleaned_data["reasons"]
             try:
