@@ -1,46 +1,22 @@
 """Concurrent decisions on the same case: exactly one wins (DESIGN §5). PostgreSQL row locks; CI runs it."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from accounts import roles
 from cases import services
 from cases.models import Decision
 from cases.services import ConflictError
 from cases.workflow import State
+from tests.concurrency import race
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def _race(*calls):
-    """Run the calls at the same moment in their own threads and connections; return what each did."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_two_supervisors_approving_at_once_one_wins(make_draft, caseworker, supervisor, second_supervisor):
     case = services.case_submit(case=make_draft(), actor=caseworker)
     seen = case.version
-    results = _race(
+    results = race(
         lambda: services.case_approve(case=case, actor=supervisor, expected_version=seen),
         lambda: services.case_reject(case=case, actor=second_supervisor, reasons="duplicate", expected_version=seen),
     )
@@ -57,7 +33,7 @@ def test_two_supervisors_approving_at_once_one_wins(make_draft, caseworker, supe
 def test_the_same_decision_twice_at_once_is_applied_once(make_draft, caseworker, supervisor):
     case = services.case_submit(case=make_draft(), actor=caseworker)
     other = UserFactory(role=roles.SUPERVISOR, department=caseworker.department)
-    results = _race(
+    results = race(
         lambda: services.case_approve(case=case, actor=supervisor),
         lambda: services.case_approve(case=case, actor=other),
     )

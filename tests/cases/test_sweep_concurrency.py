@@ -1,42 +1,19 @@
 """Two lifecycle sweeps at once have the effect of one (issue 5). PostgreSQL row locks; CI runs it."""
 
 import datetime
-import threading
 
 import pytest
-from django.db import connection
 
 from cases import services
 from cases.models import Case, Notice, Notification, Publication, Sanction
 from cases.services import lifecycle
 from cases.workflow import State
 from tests.cases.frozen_clock import FrozenClock
+from tests.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 D = datetime.date
-
-
-def _race(*calls):
-    """Run the calls at the same moment in their own threads and connections; return what each did."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def _effects():
@@ -70,7 +47,7 @@ def due(monkeypatch, make_draft, caseworker, supervisor):
 
 def test_two_sweeps_at_once_act_once(due):
     today = D(2029, 10, 9)
-    reports = _race(lambda: lifecycle.sweep(today=today), lambda: lifecycle.sweep(today=today))
+    reports = race(lambda: lifecycle.sweep(today=today), lambda: lifecycle.sweep(today=today))
     assert not any(isinstance(r, Exception) for r in reports), reports
     assert not any(r.errors for r in reports), [r.errors for r in reports]
     done = sorted(reports[0].done + reports[1].done)
@@ -92,6 +69,6 @@ def test_two_sweeps_at_once_act_once(due):
 
 
 def test_two_sweeps_creating_the_system_actor_at_once_share_one():
-    results = _race(lifecycle.system_actor, lifecycle.system_actor)
+    results = race(lifecycle.system_actor, lifecycle.system_actor)
     assert not any(isinstance(r, Exception) for r in results), results
     assert results[0] == results[1]
