@@ -44,3 +44,53 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"
+
+
+class ChainLink(models.Model):
+    """One link of the tamper-evident chain over every history and access-log row (DESIGN §8, issue 8).
+
+    ``hash`` covers the previous link's hash and this link's content (``table``, ``row_pk``, ``kind``,
+    ``row_hash``, ``note``); ``row_hash`` is the hash of the row's canonical content as stored. Appended in the
+    transaction that inserts the row (``audit.chain``); never updated. A ``rehash`` link records an audited
+    retention purge of that row's personal data and the content hash it has from then on.
+    """
+
+    class Kind(models.TextChoices):
+        ROW = "row", _("row inserted")
+        REHASH = "rehash", _("row purged of personal data")
+
+    seq = models.BigAutoField(primary_key=True)
+    table = models.CharField(_("table"), max_length=100)
+    row_pk = models.CharField(_("row id"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.ROW)
+    row_hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    note = models.TextField(_("note"), blank=True)
+    created = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit chain link")
+        verbose_name_plural = _("audit chain")
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["table", "row_pk"], name="chainlink_row_idx")]
+
+    def __str__(self):
+        return f"#{self.seq} {self.table}:{self.row_pk}"
+
+
+class ChainHead(models.Model):
+    """A sealed, signed digest of the chain's head (``verify_audit --seal``): truncating the tail is detected."""
+
+    seq = models.BigIntegerField(_("sealed link"))
+    hash = models.CharField(max_length=64)
+    signature = models.CharField(max_length=255)
+    sealed_at = models.DateTimeField(_("sealed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sealed chain head")
+        verbose_name_plural = _("sealed chain heads")
+        ordering = ["-seq", "-id"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.hash[:12]}"

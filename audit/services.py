@@ -1,6 +1,6 @@
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from .models import AccessLog
@@ -25,3 +25,36 @@ def access_log_write(*, actor, action: str, target: models.Model, purpose: str, 
         purpose=purpose,
         request_id=getattr(request, "request_id", ""),
     )
+
+
+def history_purge_personal_data(*, actor, history_model, pks, fields, reason: str) -> int:
+    """Blank ``fields`` of the given history rows at the end of their retention period; returns how many.
+
+    The one audited path through the append-only triggers (DESIGN §8): it runs under ``pgtrigger.ignore``
+    for this table only, and chains a ``rehash`` link per row naming the actor, the fields and the reason, so
+    ``verify_audit`` still passes and shows what was purged, by whom and why.
+    """
+    import pgtrigger
+
+    from . import chain
+    from .apps import APPEND_ONLY_TRIGGER
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ValidationError(_("State why the data is purged."), "reason_required")})
+    if history_model not in chain.chained_models() or history_model is AccessLog:
+        raise ValueError(f"{history_model} is not a history model")
+    blanks = {}
+    for name in fields:
+        field = history_model._meta.get_field(name)
+        if field.primary_key or name.startswith("history_"):
+            raise ValueError(f"{name} is not personal data that may be purged")
+        blanks[field.attname] = None if field.null else ""
+    pks = sorted(set(pks))
+    note = f"purged {','.join(sorted(fields))} by user {actor.pk}: {reason}"
+    with transaction.atomic():
+        with pgtrigger.ignore(f"{history_model._meta.label}:{APPEND_ONLY_TRIGGER}"):
+            count = history_model.objects.filter(pk__in=pks).update(**blanks)
+        for pk in pks:
+            chain.append(history_model, pk, kind="rehash", note=note)
+    return count

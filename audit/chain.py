@@ -1,0 +1,239 @@
+"""The tamper-evident chain over every history row and every access-log row (DESIGN §8, issue 8).
+
+Each inserted row gets one :class:`~audit.models.ChainLink`, written in the transaction of the insert:
+``row_hash`` is the SHA-256 of the row's canonical content *as stored* (read back with plain SQL, so an
+encrypted identity number is hashed as ciphertext and never decrypted), and the link's ``hash`` covers the
+previous link's hash. :func:`verify` recomputes everything and names the first row or link that was edited,
+deleted or reordered; :func:`seal` writes a signed digest of the head (``verify_audit --seal``, from cron),
+so cutting rows off the end is detected too.
+
+Appends are serialised: on PostgreSQL by a transaction-level advisory lock taken before the head is read;
+SQLite serialises writers by itself.
+"""
+
+import datetime
+import decimal
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.core import signing
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+GENESIS = "0" * 64
+# Arbitrary constant naming the chain's advisory lock ("audit" in ASCII).
+ADVISORY_LOCK_KEY = 0x6175646974
+SIGNING_SALT = "audit.chain.head"
+
+
+def chained_models():
+    """Every model whose rows are chained: all simple-history models (incl. m2m history) and the access log."""
+    from .models import AccessLog
+
+    models = [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+    return [*sorted(models, key=lambda m: m._meta.db_table), AccessLog]
+
+
+def _canonical_value(value):
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return value.isoformat()
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview | bytearray):
+        return bytes(value).hex()
+    return value
+
+
+def content_hash(row: dict) -> str:
+    """SHA-256 of a row's canonical JSON: sorted keys, ISO datetimes (UTC), text for Decimal and UUID."""
+    canonical = json.dumps(
+        {key: _canonical_value(value) for key, value in row.items()},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def link_hash(*, prev_hash: str, table: str, row_pk: str, kind: str, row_hash: str, note: str) -> str:
+    payload = json.dumps([prev_hash, table, row_pk, kind, row_hash, note], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _raw_rows(model, pks=None):
+    """Yield ``(pk, {column: value})`` of stored rows, without any field conversion (ciphertext stays ciphertext).
+
+    The primary key is left out of the content: the link binds it, so swapping two rows' contents (a reorder)
+    shows as each row carrying the other's content.
+    """
+    qn = connection.ops.quote_name
+    pk_column = model._meta.pk.column
+    sql = f"SELECT * FROM {qn(model._meta.db_table)}"  # noqa: S608 - table and column names come from the models
+    params = []
+    if pks is not None:
+        sql += f" WHERE {qn(pk_column)} IN ({', '.join(['%s'] * len(pks))})"
+        params = [model._meta.pk.to_python(pk) for pk in pks]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [col[0] for col in cursor.description]
+        for values in cursor.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            yield str(row.pop(pk_column)), row
+
+
+def row_content_hash(model, pk) -> str | None:
+    for _pk, row in _raw_rows(model, [pk]):
+        return content_hash(row)
+    return None
+
+
+def _lock():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
+
+
+def append(model, pk, *, kind: str = "row", note: str = ""):
+    """Chain the stored row ``pk`` of ``model``; call inside the transaction that inserted (or purged) it."""
+    from .models import ChainLink
+
+    with transaction.atomic():
+        _lock()
+        prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
+        table = model._meta.db_table
+        row_hash = row_content_hash(model, pk)
+        if row_hash is None:  # pragma: no cover - the row was inserted just before in this transaction
+            raise RuntimeError(f"cannot chain missing row {table}:{pk}")
+        fields = {"table": table, "row_pk": str(pk), "kind": kind, "row_hash": row_hash, "note": note}
+        return ChainLink.objects.create(prev_hash=prev, hash=link_hash(prev_hash=prev, **fields), **fields)
+
+
+# -- signal receivers (connected in audit.apps) -----------------------------------------------------------
+def on_historical_record(sender, history_instance, **kwargs):
+    append(sender, history_instance.pk)
+
+
+def on_historical_m2m_records(sender, created_rows, **kwargs):
+    """Many-to-many history rows are bulk-inserted with their main row: each is chained too."""
+    for row in created_rows:
+        append(sender, row.pk)
+
+
+def on_access_log_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        append(sender, instance.pk)
+
+
+# -- verification ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Problem:
+    seq: int | None
+    table: str
+    row_pk: str
+    message: str
+
+    def __str__(self):
+        where = f"link #{self.seq}" if self.seq is not None else _("unchained")
+        return f"{where} {self.table}:{self.row_pk} — {self.message}"
+
+
+def verify() -> list[Problem]:
+    """Every inconsistency between the chain, the chained tables and the sealed head, first broken link first."""
+    from .models import ChainHead, ChainLink
+
+    problems: list[Problem] = []
+    models = {m._meta.db_table: m for m in chained_models()}
+    link_hashes = {}  # hash → seq, to tell a reorder from a deletion
+    expected: dict[tuple[str, str], tuple[int, str]] = {}  # (table, pk) → (seq of the defining link, row hash)
+    by_seq = {}
+    prev = GENESIS
+    for link in ChainLink.objects.order_by("seq").iterator(chunk_size=2000):
+        by_seq[link.seq] = link.hash
+        link_hashes[link.hash] = link.seq
+        recomputed = link_hash(
+            prev_hash=link.prev_hash,
+            table=link.table,
+            row_pk=link.row_pk,
+            kind=link.kind,
+            row_hash=link.row_hash,
+            note=link.note,
+        )
+        if recomputed != link.hash:
+            problems.append(Problem(link.seq, link.table, link.row_pk, _("the chain link itself was edited")))
+        elif link.prev_hash != prev:
+            if link.prev_hash in link_hashes:
+                message = _("links were reordered: it follows link #%(seq)s") % {"seq": link_hashes[link.prev_hash]}
+            else:
+                message = _("the link before it was deleted or reordered")
+            problems.append(Problem(link.seq, link.table, link.row_pk, message))
+        prev = link.hash
+        expected[(link.table, link.row_pk)] = (link.seq, link.row_hash)
+
+    for table, model in models.items():
+        current = {pk: content_hash(row) for pk, row in _raw_rows(model)}
+        stored_by_hash = {}
+        for (t, pk), (_seq, row_hash) in expected.items():
+            if t == table:
+                stored_by_hash[row_hash] = pk
+        for (t, pk), (seq, row_hash) in expected.items():
+            if t != table:
+                continue
+            actual = current.pop(pk, None)
+            if actual is None:
+                problems.append(Problem(seq, table, pk, _("the row was deleted")))
+            elif actual != row_hash:
+                if actual in stored_by_hash and stored_by_hash[actual] != pk:
+                    message = _("rows were reordered: it holds the content of row %(pk)s") % {
+                        "pk": stored_by_hash[actual]
+                    }
+                else:
+                    message = _("the row was edited")
+                problems.append(Problem(seq, table, pk, message))
+        for pk in sorted(current, key=lambda value: (len(value), value)):
+            problems.append(Problem(None, table, pk, _("the row was inserted outside the application (not chained)")))
+
+    head = ChainHead.objects.order_by("-seq", "-id").first()
+    if head is not None:
+        if not _signature_valid(head):
+            problems.append(
+                Problem(head.seq, "audit_chainhead", str(head.pk), _("the sealed head's signature is forged"))
+            )
+        elif by_seq.get(head.seq) != head.hash:
+            problems.append(
+                Problem(head.seq, "audit_chainlink", str(head.seq), _("the chain was truncated after a sealed head"))
+            )
+    problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
+    return problems
+
+
+def _signed_value(seq: int, hash_: str) -> str:
+    return f"{seq}:{hash_}"
+
+
+def _signature_valid(head) -> bool:
+    try:
+        value = signing.Signer(salt=SIGNING_SALT).unsign(head.signature)
+    except signing.BadSignature:
+        return False
+    return value == _signed_value(head.seq, head.hash)
+
+
+def seal():
+    """Write a signed digest of the current head (run it periodically, e.g. hourly from cron)."""
+    from .models import ChainHead, ChainLink
+
+    with transaction.atomic():
+        _lock()
+        link = ChainLink.objects.order_by("-seq").first()
+        if link is None:
+            return None
+        signature = signing.Signer(salt=SIGNING_SALT).sign(_signed_value(link.seq, link.hash))
+        return ChainHead.objects.create(seq=link.seq, hash=link.hash, signature=signature)
