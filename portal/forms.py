@@ -1,0 +1,74 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+from cases.services.filings import STATEMENT_MAX_LENGTH
+from entities.models import Representative
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    """Representatives only: staff sign in to the workspace, never here."""
+
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if user.is_staff:
+            raise forms.ValidationError(
+                _("Staff accounts sign in to the staff workspace, not the entity portal."), code="staff"
+            )
+
+
+class PortalPasswordResetForm(PasswordResetForm):
+    """Resets are sent to portal accounts only; staff reset through an administrator."""
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if not user.is_staff)
+
+
+class StatementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your statement or objection"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=STATEMENT_MAX_LENGTH,
+    )
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=Representative.Relationship.choices)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files; each is checked by the filing service (``cases.evidence.inspect_upload``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
+class AppealForm(forms.Form):
+    text = forms.CharField(label=_("Grounds of your appeal"), widget=forms.Textarea(attrs={"rows": 10}))
+    files = MultipleFileField(
+        label=_("Supporting documents"), required=False,
+        help_text=_("PDF, images, plain text or Office documents; checked before they are stored."),
+    )  # fmt: skip
+
+
+class RepairForm(forms.Form):
+    commitment = forms.CharField(
+        label=_("Your signed commitment"), widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("State that you have corrected the conduct and fulfilled your obligations, and will comply."),
+    )  # fmt: skip
+    files = MultipleFileField(
+        label=_("Proof that the obligations are fulfilled"), required=False,
+        help_text=_("PDF, images, plain text or Office documents; checked before they are stored."),
+    )  # fmt: skip

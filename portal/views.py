@@ -1,0 +1,382 @@
+"""The entity self-service pages (issue 6). Representatives only: staff are sent to the admin.
+
+Every object comes through the policy (``portal.selectors`` → ``accounts.permissions.scope``): anything
+not the user's entity's answers 404, exactly as if it did not exist.
+"""
+
+import json
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.permissions import scope
+from accounts.twofactor import DEVICE_NAME, TokenForm, confirmed_device, secret_base32
+from cases.models import Case, Notice, Statement
+from cases.services.filings import portal_statement_file, statement_receipt, statement_window_refusal
+from entities.models import Entity
+
+from . import selectors
+from .filings import appeal_refusal, portal_appeal_file, portal_repair_apply, repair_refusal
+from .forms import AppealForm, InviteForm, PortalAuthenticationForm, PortalPasswordResetForm, RepairForm, StatementForm
+from .models import Filing
+from .services import invitation_accept, invitation_find, invitation_problem, representative_invite
+
+
+def representative_required(view):
+    """Anonymous → the portal sign-in; staff → their workspace (the admin)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_portal_login(request)
+        if user.is_staff:
+            return redirect("admin:index")
+        if not _second_factor_done(user):
+            return redirect("portal:twofactor_verify")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _second_factor_done(user) -> bool:
+    """Two-factor sign-in is optional for representatives; once set up, every session needs a code."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified and is_verified()) or confirmed_device(user) is None
+
+
+def _representative_signed_in(view):
+    """Signed in with a password (not staff): for the two-factor pages themselves."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_portal_login(request)
+        if request.user.is_staff:
+            return redirect("admin:index")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def redirect_to_portal_login(request):
+    return auth_views.redirect_to_login(request.get_full_path(), reverse("portal:login"))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    authentication_form = PortalAuthenticationForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("admin:index" if request.user.is_staff else "portal:records")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_default_redirect_url(self):
+        return reverse("portal:records")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("portal:login")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "portal/password_reset.html"
+    email_template_name = "portal/password_reset_email.txt"
+    subject_template_name = "portal/password_reset_subject.txt"
+    form_class = PortalPasswordResetForm
+    success_url = reverse_lazy("portal:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "portal/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "portal/password_reset_complete.html"
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request, token: str):
+    """Set a password from a one-time, expiring invitation link; then the representative is signed in."""
+    found = invitation_find(token)
+    problem = invitation_problem(found)
+    if problem:
+        return render(request, "portal/invitation.html", {"problem": problem}, status=410 if found else 404)
+    user = found.representative.user
+    form = SetPasswordForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitation_accept(token=token, password=form.cleaned_data["new_password1"])
+        except ValidationError as error:
+            return render(request, "portal/invitation.html", {"problem": error.messages[0]}, status=410)
+        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your password is set. Welcome to the entity portal."))
+        return redirect("portal:records")
+    return render(request, "portal/invitation.html", {"form": form, "entity": found.representative.entity})
+
+
+@require_GET
+@representative_required
+def records(request):
+    """My records: every case against my entities from the notice served on."""
+    cases = list(selectors.my_cases(request.user))
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/records.html",
+        {"entities": list(selectors.my_entities(request.user)), "cases": cases, "today": today},
+    )
+
+
+def _my_case(request, pk: int) -> Case:
+    return get_object_or_404(selectors.my_cases(request.user), pk=pk)
+
+
+@require_GET
+@representative_required
+def case_detail(request, pk: int):
+    case = _my_case(request, pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "portal/case_detail.html",
+        {
+            "case": case,
+            "notices": selectors.case_notices(request.user, case),
+            "deadlines": selectors.case_deadlines(case, today=today),
+            "statements": [(statement, statement_receipt(statement)) for statement in case.statements.all()],
+            "statement_refusal": statement_window_refusal(case, today=today),
+            "filings": Filing.objects.filter(case=case).order_by("filed_at", "pk"),
+            "appeal_refusal": appeal_refusal(case, today=today),
+            "repair_refusal": repair_refusal(case, today=today),
+            "publication": getattr(case, "publication", None),
+            "today": today,
+        },
+    )
+
+
+@require_GET
+@representative_required
+def notice_download(request, pk: int):
+    """A notice as served, as a text file in the user's language."""
+    notice = get_object_or_404(scope(Notice.objects.select_related("case"), request.user, "view"), pk=pk)
+    title, body = selectors.notice_text(notice, get_language())
+    response = HttpResponse(f"{title}\n\n{body}\n", content_type="text/plain; charset=utf-8")
+    filename = f"{notice.case.number}-{notice.kind}-{notice.served_at:%Y%m%d}.txt"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@representative_required
+def statement_file(request, pk: int):
+    """File a statement or objection while the statement window is open; refused with the date otherwise."""
+    case = _my_case(request, pk)
+    refusal = statement_window_refusal(case)
+    form = StatementForm(request.POST or None)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            receipt = portal_statement_file(case=case, actor=request.user, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                refusal = error.messages[0]
+        else:
+            messages.success(request, _("Your statement was filed. Reference: %(ref)s") % {"ref": receipt.reference})
+            return redirect("portal:statement_receipt", pk=case.pk, statement_pk=receipt.statement_id)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "portal/statement_form.html", {"case": case, "form": form, "refusal": refusal}, status=status
+    )
+
+
+@require_GET
+@representative_required
+def statement_receipt_view(request, pk: int, statement_pk: int):
+    case = _my_case(request, pk)
+    statement = get_object_or_404(
+        scope(Statement.objects.filter(case=case).select_related("case"), request.user, "view"), pk=statement_pk
+    )
+    return render(
+        request,
+        "portal/statement_receipt.html",
+        {"case": case, "statement": statement, "receipt": statement_receipt(statement)},
+    )
+
+
+@require_GET
+@representative_required
+def my_data(request, entity_pk: int):
+    """Everything held about my entity, as a printable page."""
+    entity = selectors.my_entity(request.user, entity_pk)
+    return render(
+        request, "portal/my_data.html", {"entity": entity, "data": selectors.entity_export(request.user, entity)}
+    )
+
+
+@require_GET
+@representative_required
+def my_data_json(request, entity_pk: int):
+    entity = selectors.my_entity(request.user, entity_pk)
+    data = selectors.entity_export(request.user, entity)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2), content_type="application/json"
+    )
+    response["Content-Disposition"] = f'attachment; filename="my-data-{entity.pk}.json"'
+    return response
+
+
+@require_GET
+@representative_required
+def access_log(request, entity_pk: int):
+    """Who accessed my record: department, what, purpose and date (never the staff member's name)."""
+    entity = selectors.my_entity(request.user, entity_pk)
+    rows = list(selectors.access_log_for(entity)[:500])
+    return render(request, "portal/access_log.html", {"entity": entity, "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+def invite(request, entity_pk: int):
+    """Staff invite a representative for an entity (linked from the entity's admin page); the link is shown once."""
+    user = request.user
+    if not user.is_authenticated:
+        return auth_views.redirect_to_login(request.get_full_path(), reverse("admin:login"))
+    if not user.is_staff:
+        raise Http404
+    entity = get_object_or_404(scope(Entity.objects.all(), user, "view"), pk=entity_pk)
+    if not user.has_perm("entities.add_representative"):
+        raise PermissionDenied
+    form = InviteForm(request.POST or None)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _representative, token = representative_invite(actor=user, entity=entity, **form.cleaned_data)
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            link = request.build_absolute_uri(reverse("portal:invitation", args=[token]))
+    return render(
+        request,
+        "portal/invite.html",
+        {"entity": entity, "form": form, "link": link, "title": _("Invite a representative"), "original": entity},
+    )
+
+
+def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, text_field, title):
+    case = _my_case(request, pk)
+    refusal = refusal_for(case)
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            filing = file_service(
+                case=case, actor=request.user, uploads=request.FILES.getlist("files"),
+                **{text_field: form.cleaned_data[text_field]},
+            )  # fmt: skip
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                refusal = error.messages[0]
+        else:
+            messages.success(request, _("Filed. Reference: %(ref)s") % {"ref": filing.reference})
+            return redirect("portal:filing_receipt", pk=case.pk, filing_pk=filing.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"case": case, "form": form, "refusal": refusal, "title": title}
+    return render(request, "portal/filing_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@representative_required
+def appeal_file(request, pk: int):
+    """Appeal a sanction decision before its deadline; refused with the date otherwise."""
+    return _filing_view(
+        request, pk, form_class=AppealForm, refusal_for=appeal_refusal, file_service=portal_appeal_file,
+        text_field="text", title=_("Appeal against the decision"),
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@representative_required
+def repair_apply(request, pk: int):
+    """Apply for credit repair once eligible; refused with the date it opens otherwise."""
+    return _filing_view(
+        request, pk, form_class=RepairForm, refusal_for=repair_refusal, file_service=portal_repair_apply,
+        text_field="commitment", title=_("Application for credit repair"),
+    )  # fmt: skip
+
+
+@require_GET
+@representative_required
+def filing_receipt(request, pk: int, filing_pk: int):
+    case = _my_case(request, pk)
+    filing = get_object_or_404(Filing.objects.filter(case=case).prefetch_related("attachments"), pk=filing_pk)
+    return render(request, "portal/filing_receipt.html", {"case": case, "filing": filing})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@_representative_signed_in
+def twofactor_setup(request):
+    """Optional: turn on two-factor sign-in with an authenticator app (type the secret, confirm one code)."""
+    if confirmed_device(request.user) is not None:
+        # Removing or replacing a device needs staff: otherwise a stolen password could turn it off.
+        return render(request, "portal/twofactor_setup.html", {"enabled": True})
+    device = TOTPDevice.objects.devices_for_user(request.user, confirmed=False).order_by(
+        "pk"
+    ).first() or TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
+    form = TokenForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        form.device.confirmed = True
+        form.device.save(update_fields=["confirmed"])
+        otp_login(request, form.device)
+        request.session.cycle_key()
+        messages.success(request, _("Two-factor sign-in is on: from now on you will be asked for a code."))
+        return redirect("portal:records")
+    secret = secret_base32(device)
+    context = {"form": form, "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)]}
+    return render(request, "portal/twofactor_setup.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@_representative_signed_in
+def twofactor_verify(request):
+    """Second step of signing in, for representatives who turned two-factor sign-in on."""
+    device = confirmed_device(request.user)
+    if device is None or _second_factor_done(request.user):
+        return redirect("portal:records")
+    form = TokenForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        otp_login(request, form.device)
+        request.session.cycle_key()
+        return redirect("portal:records")
+    return render(request, "portal/twofactor_verify.html", {"form": form})

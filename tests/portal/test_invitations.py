@@ -1,0 +1,114 @@
+"""Invitations: staff invite from the entity's admin page; the link is one-time and expires."""
+
+import datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from accounts import roles
+from entities.models import Representative
+from portal.models import Invitation
+from portal.services import representative_invite
+from tests.factories import UserFactory
+
+from .fixtures import login
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "a-Long-and-unusual-passphrase-42"
+
+
+@pytest.fixture
+def invited(clock, firm, supervisor):
+    representative, token = representative_invite(
+        actor=supervisor, entity=firm, username="new_rep", email="new@example.invalid",
+        relationship=Representative.Relationship.AUTHORISED_AGENT,
+    )  # fmt: skip
+    return representative, token
+
+
+def _accept(client, token):
+    url = reverse("portal:invitation", args=[token])
+    return client.post(url, {"new_password1": PASSWORD, "new_password2": PASSWORD})
+
+
+def test_staff_invite_page_creates_a_verified_non_staff_representative(firm, supervisor):
+    client = login(supervisor)
+    url = reverse("portal:invite", args=[firm.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"username": "agent", "email": "a@example.invalid", "relationship": "authorised_agent"})
+    assert response.status_code == 200
+    assert "/portal/invitation/" in response.content.decode()
+    representative = Representative.objects.get(user__username="agent")
+    assert representative.verified_by == supervisor and not representative.user.is_staff
+    assert not representative.user.has_usable_password()
+    invitation = Invitation.objects.get()
+    assert len(invitation.token_hash) == 64 and invitation.token_hash not in response.content.decode()
+
+
+def test_invite_refused_without_the_permission(firm, caseworker):
+    response = login(caseworker).post(
+        reverse("portal:invite", args=[firm.pk]), {"username": "x", "email": "x@example.invalid",
+                                                    "relationship": "self"}
+    )  # fmt: skip
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_the_entity_admin_page_links_to_the_invitation(firm, supervisor):
+    body = login(supervisor).get(reverse("admin:entities_entity_change", args=[firm.pk])).content.decode()
+    assert reverse("portal:invite", args=[firm.pk]) in body
+
+
+def test_accepting_sets_the_password_signs_in_and_shows_the_records(invited):
+    representative, token = invited
+    client = Client(headers={"Accept-Language": "en"})
+    assert client.get(reverse("portal:invitation", args=[token])).status_code == 200
+    response = _accept(client, token)
+    assert response.status_code == 302 and response["Location"] == reverse("portal:records")
+    assert client.get(reverse("portal:records")).status_code == 200
+    representative.user.refresh_from_db()
+    assert representative.user.check_password(PASSWORD)
+
+
+def test_a_used_link_is_refused(invited):
+    _representative, token = invited
+    _accept(Client(), token)
+    response = _accept(Client(headers={"Accept-Language": "en"}), token)
+    assert response.status_code == 410
+    assert "already used" in response.content.decode()
+
+
+def test_an_expired_link_is_refused_and_sets_nothing(invited, clock):
+    representative, token = invited
+    clock.advance(days=8)
+    response = _accept(Client(headers={"Accept-Language": "en"}), token)
+    assert response.status_code == 410
+    assert "expired on" in response.content.decode()
+    representative.user.refresh_from_db()
+    assert not representative.user.has_usable_password()
+
+
+def test_an_unknown_link_is_404():
+    response = Client().get(reverse("portal:invitation", args=["no-such-token"]))
+    assert response.status_code == 404
+
+
+def test_representatives_cannot_open_the_invite_page(firm, rep_acme):
+    assert login(rep_acme).get(reverse("portal:invite", args=[firm.pk])).status_code == 404
+
+
+def test_taken_username_is_refused(firm, supervisor):
+    UserFactory(username="taken", role=roles.ENTITY_REPRESENTATIVE)
+    response = login(supervisor).post(
+        reverse("portal:invite", args=[firm.pk]),
+        {"username": "taken", "email": "t@example.invalid", "relationship": "self"},
+    )
+    assert "This user name is taken." in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_expiry_is_seven_days(invited):
+    invitation = Invitation.objects.get()
+    assert invitation.expires_at - invitation.created_at == datetime.timedelta(days=7)
