@@ -110,11 +110,30 @@ def granted_cases(queryset: QuerySet, user, codename: str) -> QuerySet:
     return queryset.filter(Exists(user_grants) | Exists(group_grants))
 
 
+# A case exists for its entity from service of the notice on: never as a draft, nor one refused before service.
+_STATES_HIDDEN_FROM_ENTITY = ("draft", "submitted", "rejected")
+# What hangs off a case that its entity's representatives may read (never evidence or internal decisions).
+_ENTITY_VISIBLE_VIA_CASE = frozenset(
+    {"cases.legaldocument", "cases.sanction", "cases.notice", "cases.statement", "cases.publication"}
+)
+
+
+def represented_cases(queryset: QuerySet, user) -> QuerySet:
+    """The cases against an entity ``user`` actively represents, from the notice served on (portal users)."""
+    representation = apps.get_model("entities", "Representative").objects.filter(
+        _active_representation(user), entity=OuterRef("entity_id")
+    )
+    return queryset.filter(Exists(representation)).exclude(state__in=_STATES_HIDDEN_FROM_ENTITY)
+
+
 def _case_rule(queryset: QuerySet, user, action: str) -> QuerySet:
     """A role enables an action (model permission); the case's grants say on which cases.
 
-    Overseers (auditors, appeals reviewers: ``cases.oversee_case``) read every case.
+    Overseers (auditors, appeals reviewers: ``cases.oversee_case``) read every case. Non-staff (entity
+    representatives) only read their entity's cases, and act on them only through the portal's services.
     """
+    if not user.is_staff:
+        return represented_cases(queryset, user) if action == "view" else queryset.none()
     if not user.is_staff or not user.has_perm(permission_name(queryset.model, action)):
         return queryset.none()
     if action == "view" and user.has_perm("cases.oversee_case"):
@@ -131,7 +150,13 @@ def _via_case(queryset: QuerySet, user, action: str) -> QuerySet:
     """What hangs off a case (evidence, measures, notices, ...) is in scope when its case is.
 
     Changing or adding such a row is changing the case, so it needs the case in scope for "change".
+    A representative reads what the entity was told about its cases (``_ENTITY_VISIBLE_VIA_CASE``).
     """
+    if not user.is_staff:
+        if action != "view" or queryset.model._meta.label_lower not in _ENTITY_VISIBLE_VIA_CASE:
+            return queryset.none()
+        cases = represented_cases(apps.get_model("cases", "Case").objects.all(), user)
+        return queryset.filter(case__in=cases.values("pk"))
     if not user.is_staff or not user.has_perm(permission_name(queryset.model, action)):
         return queryset.none()
     case_model = apps.get_model("cases", "Case")

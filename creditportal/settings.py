@@ -64,10 +64,13 @@ INSTALLED_APPS = [
     # Before the project's apps: cases.admin replaces the job admin django-tasks-db registers.
     "django_tasks",
     "django_tasks_db",
+    # Append-only history and access log on PostgreSQL (DESIGN §8); triggers registered in audit.apps.
+    "pgtrigger",
     "accounts",
     "audit",
     "entities",
     "cases",
+    "portal",
     "creditportal",
 ]
 
@@ -145,6 +148,10 @@ GUARDIAN_RENDER_403 = False
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_ENFORCE_HISTORY_MODEL_PERMISSIONS = False
+# pgtrigger: triggers are registered in code (audit.apps) and installed after every migrate, so no app needs
+# trigger migrations; a no-op on SQLite.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -259,6 +266,8 @@ LOGGING = {
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         # Failures and lockouts (WARNING) only; successful sign-ins are in axes' access log table.
         "axes": {"level": "WARNING"},
+        # One INFO line per trigger on every migrate otherwise.
+        "pgtrigger": {"level": "WARNING"},
     },
 }
 CSRF_FAILURE_VIEW = "creditportal.views.csrf_failure"

@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("account/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
+    path("portal/", include("portal.urls")),
 ]

@@ -25,6 +25,8 @@ from cases.models import CalendarDay, CatalogueItem, LegalSource, MeasureType, N
 from cases.services.evidence import evidence_add
 from entities.models import EntityRelation, Representative
 from entities.services import entity_reveal_identifier, relation_add, representative_add
+from portal.filings import portal_appeal_file
+from portal.services import representative_invite
 from tests.factories import DepartmentFactory, EntityFactory, UserFactory
 
 ACTORS = ["anonymous", "cw_tax", "sup_tax", "cw_mkt", "reviewer", "auditor", "administrator", "representative"]
@@ -139,6 +141,9 @@ MATRIX = {
     "admin:audit_accesslog_history":         "302 404 404 404 404 200 404 302",
     "admin:audit_accesslog_simple_history":  "302 404 404 404 404 404 404 302",
     "admin:audit_accesslog_delete":          "302 404 404 404 404 403 404 302",
+    "admin:audit_timeline_case":             "302 200 200 404 200 200 404 302",
+    "admin:audit_timeline_entity":           "302 200 200 200 200 200 200 302",
+    "admin:audit_activity":                  "302 404 404 404 404 200 404 302",
     # lifecycle: publications and notifications
     "admin:cases_publication_changelist":    "302 200 200 200 200 200 403 302",
     "admin:cases_publication_add":           "302 403 403 403 403 403 403 302",
@@ -175,6 +180,28 @@ MATRIX = {
     "admin:otp_totp_totpdevice_delete":      "302 403 403 403 403 403 200 302",
     "admin:otp_totp_totpdevice_config":      "302 403 403 403 403 403 403 302",
     "admin:otp_totp_totpdevice_qrcode":      "302 403 403 403 403 403 403 302",
+    # entity portal: representatives only (on the sanctioned TAX case of their entity); staff go to the admin
+    "portal:login":                          "200 302 302 302 302 302 302 302",
+    "portal:logout":                         "405 405 405 405 405 405 405 405",
+    "portal:password_reset":                 "200 200 200 200 200 200 200 200",
+    "portal:password_reset_done":            "200 200 200 200 200 200 200 200",
+    "portal:password_reset_confirm":         "200 200 200 200 200 200 200 200",
+    "portal:password_reset_complete":        "200 200 200 200 200 200 200 200",
+    "portal:invitation":                     "200 200 200 200 200 200 200 200",
+    "portal:twofactor_setup":                "302 302 302 302 302 302 302 200",
+    "portal:twofactor_verify":               "302 302 302 302 302 302 302 302",
+    "portal:records":                        "302 302 302 302 302 302 302 200",
+    "portal:case_detail":                    "302 302 302 302 302 302 302 200",
+    "portal:statement_file":                 "302 302 302 302 302 302 302 200",
+    "portal:statement_receipt":              "302 302 302 302 302 302 302 200",
+    "portal:notice_download":                "302 302 302 302 302 302 302 200",
+    "portal:my_data":                        "302 302 302 302 302 302 302 200",
+    "portal:my_data_json":                   "302 302 302 302 302 302 302 200",
+    "portal:access_log":                     "302 302 302 302 302 302 302 200",
+    "portal:invite":                         "302 403 200 403 403 403 403 404",
+    "portal:appeal_file":                    "302 302 302 302 302 302 302 200",
+    "portal:repair_apply":                   "302 302 302 302 302 302 302 200",
+    "portal:filing_receipt":                 "302 302 302 302 302 302 302 200",
 }  # fmt: skip
 
 # URL patterns without a name, keyed by their route, and how the matrix names them.
@@ -262,6 +289,12 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     decided = services.case_record_statement(case=decided, actor=caseworker, text="No objection.")
     decided = services.case_sanction(case=decided, actor=supervisor, reasons="Established.")
     objects["publication"] = Publication.objects.get(case=decided)
+    objects["portal_case"] = decided
+    objects["filing"] = portal_appeal_file(case=decided, actor=representative_user, text="We appeal.")
+    _, objects["invitation_token"] = representative_invite(
+        actor=supervisor, entity=firm, username="invited_rep", email="invited@example.invalid",
+        relationship=Representative.Relationship.AUTHORISED_AGENT,
+    )  # fmt: skip
     # The representative was told of the notice: a notification that is not staff's to read.
     objects["notification"] = Notification.objects.filter(recipient=representative_user, kind="notice_served").first()
     objects["dbtaskresult"] = DBTaskResult.objects.create(
@@ -305,9 +338,29 @@ def _request(key, objects):
             "admin:cases_case_transition", args=[objects["case"].pk, variant]
         ),
         "admin:entities_entity_reveal": lambda: reverse("admin:entities_entity_reveal", args=[objects["person"].pk]),
+        "admin:audit_timeline_case": lambda: reverse("admin:audit_timeline_case", args=[objects["case"].pk]),
+        "admin:audit_timeline_entity": lambda: reverse("admin:audit_timeline_entity", args=[objects["person"].pk]),
         "admin:auth_user_password_change": lambda: reverse(
             "admin:auth_user_password_change", args=[objects["user"].pk]
         ),
+    }
+    portal_case = objects["portal_case"]
+    special |= {
+        "portal:password_reset_confirm": lambda: reverse("portal:password_reset_confirm", args=["MQ", "x-y"]),
+        "portal:invitation": lambda: reverse("portal:invitation", args=[objects["invitation_token"]]),
+        "portal:case_detail": lambda: reverse("portal:case_detail", args=[portal_case.pk]),
+        "portal:statement_file": lambda: reverse("portal:statement_file", args=[portal_case.pk]),
+        "portal:statement_receipt": lambda: reverse(
+            "portal:statement_receipt", args=[portal_case.pk, portal_case.statements.get().pk]
+        ),
+        "portal:notice_download": lambda: reverse("portal:notice_download", args=[portal_case.notices.first().pk]),
+        "portal:my_data": lambda: reverse("portal:my_data", args=[objects["entity"].pk]),
+        "portal:my_data_json": lambda: reverse("portal:my_data_json", args=[objects["entity"].pk]),
+        "portal:access_log": lambda: reverse("portal:access_log", args=[objects["entity"].pk]),
+        "portal:invite": lambda: reverse("portal:invite", args=[objects["entity"].pk]),
+        "portal:appeal_file": lambda: reverse("portal:appeal_file", args=[portal_case.pk]),
+        "portal:repair_apply": lambda: reverse("portal:repair_apply", args=[portal_case.pk]),
+        "portal:filing_receipt": lambda: reverse("portal:filing_receipt", args=[portal_case.pk, objects["filing"].pk]),
     }
     if name in special:
         return "GET", special[name]()

@@ -102,7 +102,7 @@ DEMO_STEPS = {
 DEMO_CASE_STATES = [
     (State.DRAFT, "acme"),
     (State.SUBMITTED, "acme"),
-    (State.SUBMITTED, "wang"),
+    (State.NOTICE_ISSUED, "wang"),  # so each demo representative has a statement window open in the portal
     (State.REJECTED, "wang"),
     (State.NOTICE_ISSUED, "acme"),
     (State.DECISION_PENDING, "wang"),
