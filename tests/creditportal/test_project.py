@@ -116,6 +116,17 @@ def test_production_start_up_fails_clearly_without_a_secret_key():
     assert "The environment variable SECRET_KEY is required when DEBUG is off" in result.stderr
 
 
+def test_manage_py_says_what_is_missing_without_a_traceback():
+    hidden = {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if k not in hidden}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=BASE_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "creditportal: The environment variable SECRET_KEY is required when DEBUG is off" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_development_start_up_uses_development_secrets():
     assert _settings_import({"DEBUG": "1"}).returncode == 0
 
