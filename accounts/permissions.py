@@ -114,8 +114,13 @@ def granted_cases(queryset: QuerySet, user, codename: str) -> QuerySet:
 _STATES_HIDDEN_FROM_ENTITY = ("draft", "submitted", "rejected")
 # What hangs off a case that its entity's representatives may read (never evidence or internal decisions).
 _ENTITY_VISIBLE_VIA_CASE = frozenset(
-    {"cases.legaldocument", "cases.sanction", "cases.notice", "cases.statement", "cases.publication"}
-)
+    {
+        "cases.legaldocument", "cases.sanction", "cases.notice", "cases.statement", "cases.publication",
+        "cases.filing", "cases.filingattachment",
+    }
+)  # fmt: skip
+# How a row that hangs off a case reaches it.
+_CASE_PATH = {"cases.filingattachment": "filing__case"}
 
 
 def represented_cases(queryset: QuerySet, user) -> QuerySet:
@@ -152,17 +157,18 @@ def _via_case(queryset: QuerySet, user, action: str) -> QuerySet:
     Changing or adding such a row is changing the case, so it needs the case in scope for "change".
     A representative reads what the entity was told about its cases (``_ENTITY_VISIBLE_VIA_CASE``).
     """
+    path = _CASE_PATH.get(queryset.model._meta.label_lower, "case")
     if not user.is_staff:
         if action != "view" or queryset.model._meta.label_lower not in _ENTITY_VISIBLE_VIA_CASE:
             return queryset.none()
         cases = represented_cases(apps.get_model("cases", "Case").objects.all(), user)
-        return queryset.filter(case__in=cases.values("pk"))
-    if not user.is_staff or not user.has_perm(permission_name(queryset.model, action)):
+        return queryset.filter(**{f"{path}__in": cases.values("pk")})
+    if not user.has_perm(permission_name(queryset.model, action)):
         return queryset.none()
     case_model = apps.get_model("cases", "Case")
     case_action = "view" if action == "view" else "change"
     cases = _case_rule(case_model.objects.all(), user, case_action)
-    return queryset.filter(case__in=cases.values("pk"))
+    return queryset.filter(**{f"{path}__in": cases.values("pk")})
 
 
 def _notification_rule(queryset: QuerySet, user, action: str) -> QuerySet:
@@ -183,6 +189,8 @@ _RULES: dict[str, Rule] = {
     "cases.notice": _via_case,
     "cases.statement": _via_case,
     "cases.publication": _via_case,
+    "cases.filing": _via_case,
+    "cases.filingattachment": _via_case,
     "cases.notification": _notification_rule,
     "accounts.user": _user_rule,
     "entities.entity": _entity_rule,

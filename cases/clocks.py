@@ -28,6 +28,18 @@ APPEAL_LITIGATION_KEY = "admin_litigation_law.filing"
 # RulePeriod.starts_from values that count from publication rather than from the legal document.
 _FROM_PUBLICATION = {"publication_date"}
 
+# The reviewer's deadline for each kind of filing (issue 7), the first key in force on the filing date winning:
+# the national repair reply deadline from 2025-06-22 (NDRC Order 36 from 2026-04-01), else the project default.
+FILING_DUE_KEYS = {
+    "objection": ("portal.objection.decision",),
+    "appeal": ("portal.appeal.decision",),
+    "repair": (
+        "ndrc36.repair.credit_china_feedback",
+        "sc2025.repair.credit_china_feedback",
+        "portal.repair.decision",
+    ),
+}
+
 
 class RuleMissingError(ValidationError):
     """No rule period of the needed kind is in force on the date: an administrator must add one."""
@@ -71,6 +83,16 @@ def appeal_deadlines(case: Case, *, served_on: datetime.date) -> tuple[datetime.
     reconsideration = _required(RulePeriod.Kind.PROCESS_DEADLINE, on=on, key=APPEAL_RECONSIDERATION_KEY)
     litigation = _required(RulePeriod.Kind.PROCESS_DEADLINE, on=on, key=APPEAL_LITIGATION_KEY)
     return rules.deadline(reconsideration, served_on), rules.deadline(litigation, served_on)
+
+
+def filing_due(kind: str, *, received_on: datetime.date) -> datetime.date:
+    """When the reviewer's decision on a filing received on ``received_on`` is due (process rules of that day)."""
+    keys = FILING_DUE_KEYS[kind]
+    for key in keys:
+        period = rules.rule_period(RulePeriod.Kind.PROCESS_DEADLINE, on=received_on, key=key)
+        if period is not None:
+            return rules.deadline(period, received_on)
+    raise RuleMissingError(rules.RuleMissing(RulePeriod.Kind.PROCESS_DEADLINE, received_on, keys[-1]))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Case, LegalDocument, Sanction
+from .models import Case, Filing, LegalDocument, Sanction
 from .services.drafts import catalogue_item_problems, measure_problems
 
 
@@ -150,3 +150,88 @@ class RevokeForm(forms.Form):
     user = forms.IntegerField(required=False, widget=forms.HiddenInput)
     department = forms.IntegerField(required=False, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+# -- the appeals reviewer's forms (cases.admin.appeals) -------------------------------------------------------
+
+
+class FilingStepForm(forms.Form):
+    """Every review step carries the filing version the page showed: a stale page is refused."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class FilingDecisionForm(FilingStepForm):
+    """A final outcome with reasons; the outcomes offered depend on what was filed."""
+
+    outcome = forms.ChoiceField(label=_("Outcome"), widget=forms.RadioSelect)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, filing, **kwargs):
+        super().__init__(*args, **kwargs)
+        Outcome = Filing.Outcome
+        if filing.kind == Filing.Kind.REPAIR:
+            outcomes = [Outcome.REPAIRED, Outcome.REFUSED]
+        else:
+            outcomes = [Outcome.REVOKED, Outcome.DISMISSED]
+        self.fields["outcome"].choices = [(o.value, o.label) for o in outcomes]
+
+
+class CorrectionForm(FilingStepForm):
+    """Uphold in whole or in part by correcting the measures: for each one in force, keep, end, or end earlier."""
+
+    KEEP, END, SHORTEN = "keep", "end", "shorten"
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        widget=forms.RadioSelect,
+        choices=[(o.value, o.label) for o in (Filing.Outcome.CORRECTED, Filing.Outcome.PARTLY_UPHELD)],
+    )
+    end_publication = forms.BooleanField(label=_("End the publication"), required=False)
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, sanctions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sanctions = list(sanctions)
+        for sanction in self.sanctions:
+            self.fields[f"measure_{sanction.pk}"] = forms.ChoiceField(
+                label=str(sanction.measure_type),
+                choices=[(self.KEEP, _("keep")), (self.END, _("end now")), (self.SHORTEN, _("end earlier, on"))],
+                initial=self.KEEP,
+            )
+            self.fields[f"end_{sanction.pk}"] = forms.DateField(
+                label=_("new end of %(measure)s") % {"measure": sanction.measure_type},
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def measure_rows(self):
+        return [(s, self[f"measure_{s.pk}"], self[f"end_{s.pk}"]) for s in self.sanctions]
+
+    def clean(self):
+        data = super().clean()
+        changes = {}
+        for sanction in self.sanctions:
+            choice = data.get(f"measure_{sanction.pk}")
+            if choice == self.END:
+                changes[sanction.pk] = "end"
+            elif choice == self.SHORTEN:
+                end = data.get(f"end_{sanction.pk}")
+                if end is None:
+                    self.add_error(f"end_{sanction.pk}", _("Enter the new end date."))
+                else:
+                    changes[sanction.pk] = end
+        data["changes"] = changes
+        return data
+
+
+class DocumentsRequestForm(FilingStepForm):
+    missing = forms.CharField(
+        label=_("Documents missing"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("List everything that is missing: the entity is asked only once."),
+    )
+
+
+class ReturnCorrectionForm(FilingStepForm):
+    reasons = forms.CharField(label=_("Why the correction is not confirmed"), widget=forms.Textarea(attrs={"rows": 4}))

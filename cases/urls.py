@@ -6,4 +6,5 @@ app_name = "cases"
 
 urlpatterns = [
     path("evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
+    path("filing-attachments/<int:pk>/download/", views.filing_attachment_download, name="filing_attachment_download"),
 ]

@@ -1,4 +1,4 @@
-"""Staff pages outside the admin. Evidence leaves private storage only through :func:`evidence_download`."""
+"""Staff pages outside the admin. Private files leave storage only through the download views here."""
 
 import logging
 
@@ -12,7 +12,7 @@ from audit.models import AccessLog
 from audit.services import access_log_write
 
 from .evidence import safe_download_name
-from .models import Evidence
+from .models import Evidence, FilingAttachment
 
 logger = logging.getLogger(__name__)
 
@@ -25,37 +25,52 @@ def _purpose(request) -> str:
     return given[:PURPOSE_MAX_LENGTH].strip() or DEFAULT_DOWNLOAD_PURPOSE
 
 
-@require_GET
-@login_required  # anonymous users go to the admin login (settings.LOGIN_URL) and come back
-def evidence_download(request, pk: int):
-    """Send one evidence file as an attachment, after the policy allowed it and the access log recorded it.
+def _send(request, obj, *, what: str):
+    """Send a privately stored file as an attachment, after the access log recorded the download.
 
-    Out of scope and nonexistent answer the same 404. The response is never rendered inline: a generic
-    content type, ``nosniff`` and a sandboxing CSP keep a hostile file from running in our origin.
+    The response is never rendered inline: a generic content type, ``nosniff`` and a sandboxing CSP keep a
+    hostile file from running in our origin.
     """
-    evidence = get_object_or_404(scope(Evidence.objects.all(), request.user, "view"), pk=pk)
     # Logged before any byte leaves: if the log cannot be written, the file is not sent.
     access_log_write(
         actor=request.user,
         action=AccessLog.Action.DOWNLOAD,
-        target=evidence,
+        target=obj,
         field="file",
         purpose=_purpose(request),
         request=request,
     )
     try:
-        file = evidence.file.open("rb")
+        file = obj.file.open("rb")
     except (OSError, ValueError):
         # Ids only: the original name may be personal data.
-        logger.error("Evidence %s (case %s): stored file is missing", evidence.pk, evidence.case_id)
+        logger.error("%s %s: stored file is missing", what, obj.pk)
         raise Http404 from None
     response = FileResponse(
         file,
         as_attachment=True,
-        filename=safe_download_name(evidence.original_name),
+        filename=safe_download_name(obj.original_name),
         content_type="application/octet-stream",
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store, private"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@require_GET
+@login_required  # anonymous users go to the admin login (settings.LOGIN_URL) and come back
+def evidence_download(request, pk: int):
+    """One evidence file, if the policy allows it; out of scope and nonexistent answer the same 404."""
+    evidence = get_object_or_404(scope(Evidence.objects.all(), request.user, "view"), pk=pk)
+    return _send(request, evidence, what="Evidence")
+
+
+@require_GET
+@login_required
+def filing_attachment_download(request, pk: int):
+    """A document the entity attached to an objection, appeal or repair application (staff who see the case)."""
+    if not request.user.is_staff:
+        raise Http404  # the entity reads its own filings in the portal
+    attachment = get_object_or_404(scope(FilingAttachment.objects.all(), request.user, "view"), pk=pk)
+    return _send(request, attachment, what="Filing attachment")

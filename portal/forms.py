@@ -55,11 +55,34 @@ class MultipleFileField(forms.FileField):
         return super().clean(data, initial)
 
 
+_FILES_HELP = _("PDF, images, plain text or Office documents; checked before they are stored.")
+
+
+class ObjectionForm(forms.Form):
+    text = forms.CharField(
+        label=_("What is wrong in the record, and why"), widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("For example an error or omission, a record kept after its period, or one without a legal basis."),
+    )  # fmt: skip
+    files = MultipleFileField(label=_("Supporting documents"), required=False, help_text=_FILES_HELP)
+
+
+class SupplementForm(forms.Form):
+    note = forms.CharField(label=_("Note (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    files = MultipleFileField(label=_("The requested documents"), help_text=_FILES_HELP)
+
+
+class PublicStatementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your statement"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Shown with the published entry, up to 500 characters. Leave empty to remove it."),
+    )  # fmt: skip
+
+
 class AppealForm(forms.Form):
     text = forms.CharField(label=_("Grounds of your appeal"), widget=forms.Textarea(attrs={"rows": 10}))
     files = MultipleFileField(
         label=_("Supporting documents"), required=False,
-        help_text=_("PDF, images, plain text or Office documents; checked before they are stored."),
+        help_text=_FILES_HELP,
     )  # fmt: skip
 
 
@@ -70,5 +93,5 @@ class RepairForm(forms.Form):
     )  # fmt: skip
     files = MultipleFileField(
         label=_("Proof that the obligations are fulfilled"), required=False,
-        help_text=_("PDF, images, plain text or Office documents; checked before they are stored."),
+        help_text=_FILES_HELP,
     )  # fmt: skip

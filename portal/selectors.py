@@ -12,10 +12,8 @@ from django.utils import timezone
 from accounts.permissions import scope
 from audit.models import AccessLog
 from cases import clocks
-from cases.models import Case, Evidence, Notice, Sanction, Statement
+from cases.models import Case, Evidence, Filing, Notice, Sanction, Statement
 from entities.models import Entity
-
-from .models import Filing
 
 
 def my_entities(user) -> QuerySet:
@@ -40,6 +38,7 @@ def my_cases(user, *, entity: Entity | None = None) -> QuerySet:
                 queryset=Sanction.objects.exclude(status=Sanction.Status.WITHDRAWN).select_related("measure_type"),
             ),
             Prefetch("statements", queryset=Statement.objects.order_by("recorded_at", "pk")),
+            Prefetch("filings", queryset=Filing.objects.order_by("filed_at", "pk")),
         )
         .order_by("-notice_served_at", "-pk")
     )
@@ -174,6 +173,11 @@ def entity_export(user, entity: Entity) -> dict:
                 "status": filing.status,
                 "filed_at": _date(filing.filed_at),
                 "text": filing.text,
+                "review_due_on": _date(filing.due_on),
+                "documents_requested": filing.missing or None,
+                "outcome": filing.outcome or None,
+                "reasons": filing.reasons if filing.status == Filing.Status.DECIDED else None,
+                "decided_at": _date(filing.decided_at),
                 "attachments": [
                     {"name": a.original_name, "type": a.content_type, "size": a.size, "sha256": a.sha256}
                     for a in filing.attachments.all()

@@ -58,13 +58,15 @@ def invitation_issue(*, representative: Representative, actor) -> str:
     """A new one-time link for ``representative``; earlier unused links stay valid until they expire."""
     token = secrets.token_urlsafe(32)
     now = timezone.now()
-    Invitation.objects.create(
+    invitation = Invitation(
         representative=representative,
         token_hash=_hash(token),
         created_by=actor,
         created_at=now,
         expires_at=now + INVITATION_VALID_FOR,
     )
+    attribute(invitation, actor=actor, reason="portal invitation issued")
+    invitation.save()
     return token
 
 
@@ -102,7 +104,9 @@ def invitation_accept(*, token: str, password: str):
         raise ValidationError(problem, code="invitation_invalid")
     user = invitation.representative.user
     user.set_password(password)
+    attribute(user, actor=user, reason="password set from the portal invitation")
     user.save(update_fields=["password"])
     invitation.used_at = timezone.now()
+    attribute(invitation, actor=user, reason="invitation used")
     invitation.save(update_fields=["used_at"])
     return user

@@ -26,14 +26,24 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.permissions import scope
 from accounts.twofactor import DEVICE_NAME, TokenForm, confirmed_device, secret_base32
-from cases.models import Case, Notice, Statement
+from audit.history import attribute
+from cases.models import Case, Filing, Notice, Statement
+from cases.services import filings as filing_services
 from cases.services.filings import portal_statement_file, statement_receipt, statement_window_refusal
 from entities.models import Entity
 
 from . import selectors
-from .filings import appeal_refusal, portal_appeal_file, portal_repair_apply, repair_refusal
-from .forms import AppealForm, InviteForm, PortalAuthenticationForm, PortalPasswordResetForm, RepairForm, StatementForm
-from .models import Filing
+from .forms import (
+    AppealForm,
+    InviteForm,
+    ObjectionForm,
+    PortalAuthenticationForm,
+    PortalPasswordResetForm,
+    PublicStatementForm,
+    RepairForm,
+    StatementForm,
+    SupplementForm,
+)
 from .services import invitation_accept, invitation_find, invitation_problem, representative_invite
 
 
@@ -111,6 +121,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "portal/password_reset_confirm.html"
     success_url = reverse_lazy("portal:password_reset_complete")
 
+    def form_valid(self, form):
+        # The history row of the new password names the person who followed the link.
+        attribute(form.user, actor=form.user, reason="password reset by e-mail link")
+        return super().form_valid(form)
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "portal/password_reset_complete.html"
@@ -167,9 +182,11 @@ def case_detail(request, pk: int):
             "deadlines": selectors.case_deadlines(case, today=today),
             "statements": [(statement, statement_receipt(statement)) for statement in case.statements.all()],
             "statement_refusal": statement_window_refusal(case, today=today),
-            "filings": Filing.objects.filter(case=case).order_by("filed_at", "pk"),
-            "appeal_refusal": appeal_refusal(case, today=today),
-            "repair_refusal": repair_refusal(case, today=today),
+            "filings": scope(Filing.objects.filter(case=case), request.user, "view").order_by("filed_at", "pk"),
+            "objection_refusal": filing_services.objection_refusal(case, today=today),
+            "appeal_refusal": filing_services.appeal_refusal(case, today=today),
+            "repair_refusal": filing_services.repair_refusal(case, today=today),
+            "public_statement_refusal": filing_services.public_statement_refusal(case, today=today),
             "publication": getattr(case, "publication", None),
             "today": today,
         },
@@ -290,6 +307,15 @@ def invite(request, entity_pk: int):
     )
 
 
+def _form_errors(form, error: ValidationError) -> str | None:
+    """Field errors go to their fields; a refusal (window closed, not eligible) comes back as one message."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return None
+    return error.messages[0]
+
+
 def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, text_field, title):
     case = _my_case(request, pk)
     refusal = refusal_for(case)
@@ -301,11 +327,7 @@ def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, tex
                 **{text_field: form.cleaned_data[text_field]},
             )  # fmt: skip
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                refusal = error.messages[0]
+            refusal = _form_errors(form, error)
         else:
             messages.success(request, _("Filed. Reference: %(ref)s") % {"ref": filing.reference})
             return redirect("portal:filing_receipt", pk=case.pk, filing_pk=filing.pk)
@@ -316,11 +338,21 @@ def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, tex
 
 @require_http_methods(["GET", "POST"])
 @representative_required
+def objection_file(request, pk: int):
+    """Object to a record in force; it is flagged "under objection" until an appeals reviewer decides."""
+    return _filing_view(
+        request, pk, form_class=ObjectionForm, refusal_for=filing_services.objection_refusal,
+        file_service=filing_services.portal_objection_file, text_field="text", title=_("Objection to the record"),
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@representative_required
 def appeal_file(request, pk: int):
     """Appeal a sanction decision before its deadline; refused with the date otherwise."""
     return _filing_view(
-        request, pk, form_class=AppealForm, refusal_for=appeal_refusal, file_service=portal_appeal_file,
-        text_field="text", title=_("Appeal against the decision"),
+        request, pk, form_class=AppealForm, refusal_for=filing_services.appeal_refusal,
+        file_service=filing_services.portal_appeal_file, text_field="text", title=_("Appeal against the decision"),
     )  # fmt: skip
 
 
@@ -329,17 +361,74 @@ def appeal_file(request, pk: int):
 def repair_apply(request, pk: int):
     """Apply for credit repair once eligible; refused with the date it opens otherwise."""
     return _filing_view(
-        request, pk, form_class=RepairForm, refusal_for=repair_refusal, file_service=portal_repair_apply,
-        text_field="commitment", title=_("Application for credit repair"),
+        request, pk, form_class=RepairForm, refusal_for=filing_services.repair_refusal,
+        file_service=filing_services.portal_repair_apply, text_field="commitment",
+        title=_("Application for credit repair"),
     )  # fmt: skip
+
+
+def _my_filing(request, case: Case, filing_pk: int) -> Filing:
+    filings = scope(Filing.objects.filter(case=case), request.user, "view").prefetch_related("attachments")
+    return get_object_or_404(filings, pk=filing_pk)
 
 
 @require_GET
 @representative_required
 def filing_receipt(request, pk: int, filing_pk: int):
+    """A filing as filed, where it stands, and the reviewer's decision with reasons once there is one."""
     case = _my_case(request, pk)
-    filing = get_object_or_404(Filing.objects.filter(case=case).prefetch_related("attachments"), pk=filing_pk)
-    return render(request, "portal/filing_receipt.html", {"case": case, "filing": filing})
+    filing = _my_filing(request, case, filing_pk)
+    return render(
+        request,
+        "portal/filing_receipt.html",
+        {"case": case, "filing": filing, "supplement_refusal": filing_services.supplement_refusal(filing)},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@representative_required
+def filing_supplement(request, pk: int, filing_pk: int):
+    """Supply the documents an incomplete repair application was asked for."""
+    case = _my_case(request, pk)
+    filing = _my_filing(request, case, filing_pk)
+    refusal = filing_services.supplement_refusal(filing)
+    form = SupplementForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            filing_services.portal_repair_supplement(
+                filing=filing, actor=request.user, note=form.cleaned_data["note"],
+                uploads=request.FILES.getlist("files"),
+            )  # fmt: skip
+        except ValidationError as error:
+            refusal = _form_errors(form, error)
+        else:
+            messages.success(request, _("The documents were filed; the review continues."))
+            return redirect("portal:filing_receipt", pk=case.pk, filing_pk=filing.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"case": case, "filing": filing, "form": form, "refusal": refusal, "title": _("Supply documents")}
+    return render(request, "portal/filing_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@representative_required
+def public_statement(request, pk: int):
+    """Add, change or remove the entity's short statement shown with its published entry."""
+    case = _my_case(request, pk)
+    refusal = filing_services.public_statement_refusal(case)
+    publication = getattr(case, "publication", None)
+    initial = {"text": publication.entity_statement} if publication else None
+    form = PublicStatementForm(request.POST or None, initial=initial)
+    if request.method == "POST" and refusal is None and form.is_valid():
+        try:
+            filing_services.portal_public_statement_set(case=case, actor=request.user, text=form.cleaned_data["text"])
+        except ValidationError as error:
+            refusal = _form_errors(form, error)
+        else:
+            messages.success(request, _("Your public statement was saved."))
+            return redirect("portal:case_detail", pk=case.pk)
+    status = 400 if request.method == "POST" else 200
+    context = {"case": case, "form": form, "refusal": refusal, "title": _("Public statement")}
+    return render(request, "portal/filing_form.html", context, status=status)
 
 
 @never_cache

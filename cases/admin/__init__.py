@@ -1,1 +1,1 @@
-from . import case, catalogue, lifecycle  # noqa: F401 - registers the admins
+from . import appeals, case, catalogue, lifecycle  # noqa: F401 - registers the admins

@@ -31,7 +31,7 @@ from ..forms import (
     StatementForm,
     TransitionForm,
 )
-from ..models import Case, Decision, Evidence, LegalDocument, Notice, Sanction, Statement
+from ..models import Case, Decision, Evidence, Filing, LegalDocument, Notice, Sanction, Statement
 from ..services import access
 from ..workflow import Role, State
 from .lifecycle import PublicationInline, clocks_html
@@ -178,6 +178,16 @@ class NoticeInline(ReadOnlyInline):
         )
 
 
+class FilingInline(ReadOnlyInline):
+    model = Filing
+    fields = readonly_fields = ["review_link", "kind", "filed_at", "status", "due_on", "outcome"]
+    verbose_name_plural = _("objections, appeals and credit repair")
+
+    @admin.display(description=_("reference number"))
+    def review_link(self, filing):
+        return format_html('<a href="{}">{}</a>', reverse("admin:cases_filing_change", args=[filing.pk]), filing)
+
+
 # Transition name → (service, form, success message). The service does every check again.
 TRANSITION_VIEWS = {
     "submit": (services.case_submit, TransitionForm, _("The case was submitted for review.")),
@@ -212,9 +222,9 @@ class CaseAdmin(ScopedModelAdmin):
     form = CaseForm
     inlines = [
         LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline,
-        PublicationInline,
+        FilingInline, PublicationInline,
     ]  # fmt: skip
-    list_display = ["number", "entity", "catalogue_item", "severity", "state", "due", "created_at"]
+    list_display = ["number", "entity", "catalogue_item", "severity", "state_flagged", "due", "created_at"]
     list_filter = ["state", "severity", "catalogue_item", OverdueFilter]
     list_select_related = ["entity", "catalogue_item"]
     search_fields = ["number", "entity__name", "=entity__uscc"]
@@ -250,6 +260,13 @@ class CaseAdmin(ScopedModelAdmin):
     @admin.display(description=_("deadlines"))
     def clocks(self, case):
         return clocks_html(case)
+
+    @admin.display(description=_("state"), ordering="state")
+    def state_flagged(self, case):
+        """The state, with the "under objection" flag the record carries while an objection or appeal is open."""
+        if case.under_objection:
+            return format_html('{} <span class="flag">{}</span>', case.get_state_display(), _("under objection"))
+        return case.get_state_display()
 
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, case):
@@ -386,7 +403,7 @@ class CaseAdmin(ScopedModelAdmin):
                 kwargs.update(text=form.cleaned_data["text"], received_on=form.cleaned_data["received_on"])
             if name == "sanction" and "publish" in form.fields:
                 kwargs["publish"] = form.cleaned_data["publish"]
-            elif name != "submit":
+            elif name not in ("submit", "record_statement"):
                 kwargs["reasons"] = form.cleaned_data["reasons"]
             try:
                 service(**kwargs)

@@ -57,6 +57,11 @@ def snapshot_html(publication: Publication):
         (_("conduct"), " / ".join(data.get("conduct", {}).values())),
         (_("legal document"), " ".join(str(v) for v in data.get("document", {}).values())),
     ]
+    # Shown with the entry as it stands now (issues 6-7): the dispute flag and the entity's own statement.
+    if publication.case.under_objection:
+        rows.append((_("status"), _("under objection")))
+    if publication.entity_statement:
+        rows.append((_("statement of the entity"), publication.entity_statement))
     return format_html(
         '<table class="snapshot">{}<tr><th>{}</th><td><ul>{}</ul></td></tr></table>',
         format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
@@ -87,7 +92,9 @@ class PublicationInline(ScopedStackedInline):
 
 @admin.register(Publication)
 class PublicationAdmin(ReadOnlyScopedModelAdmin):
-    list_display = ["case", "published_from", "min_end_on", "max_end_on", "ended_on", "end_reason", "public_now"]
+    list_display = [
+        "case", "published_from", "min_end_on", "max_end_on", "ended_on", "end_reason", "public_now", "disputed",
+    ]  # fmt: skip
     list_filter = ["end_reason"]
     list_select_related = ["case"]
     search_fields = ["case__number"]
@@ -98,6 +105,10 @@ class PublicationAdmin(ReadOnlyScopedModelAdmin):
     @admin.display(description=_("public now"), boolean=True)
     def public_now(self, publication):
         return publication.is_visible()
+
+    @admin.display(description=_("under objection"), boolean=True)
+    def disputed(self, publication):
+        return publication.case.under_objection
 
     @admin.display(description=_("published content"))
     def content(self, publication):

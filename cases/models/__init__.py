@@ -1,6 +1,7 @@
 from .case import Case, CaseNumberSequence, Decision, LegalDocument, Notice, Sanction, Statement
 from .catalogue import CalendarDay, CatalogueItem, LegalSource, MeasureType, RulePeriod, Severity
 from .evidence import Evidence
+from .filing import Filing, FilingAttachment
 from .notification import Notification
 from .permissions import CaseGroupObjectPermission, CaseUserObjectPermission
 from .publication import Publication
@@ -14,6 +15,8 @@ __all__ = [
     "CatalogueItem",
     "Decision",
     "Evidence",
+    "Filing",
+    "FilingAttachment",
     "LegalDocument",
     "LegalSource",
     "MeasureType",

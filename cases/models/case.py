@@ -269,6 +269,9 @@ class Notice(models.Model):
         PRE_DECISION = "pre_decision", _("pre-decision notice")
         DECISION = "decision", _("decision")
         EXPIRY = "expiry", _("end of the record period")
+        FILING_RECEIPT = "filing_receipt", _("receipt of a filing")
+        REPAIR_INCOMPLETE = "repair_incomplete", _("request for missing documents")
+        FILING_DECISION = "filing_decision", _("decision on an objection, appeal or credit repair")
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="notices")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)

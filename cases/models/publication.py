@@ -40,6 +40,9 @@ class Publication(models.Model):
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("end reason"), max_length=16, choices=EndReason.choices, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    # The entity's own short statement shown with the published entry (issue 6), written through the portal.
+    entity_statement = models.TextField(_("statement of the entity"), blank=True, max_length=500)
+    entity_statement_at = models.DateTimeField(_("statement added at"), null=True, blank=True)
     history = tracked_history()
 
     objects = PublicationQuerySet.as_manager()

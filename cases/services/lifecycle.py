@@ -101,10 +101,21 @@ SNAPSHOT_FIELDS = frozenset(
 )  # fmt: skip
 
 
+def _published_measures(case: Case, *, max_end_on: datetime.date) -> list[dict]:
+    measures = case.sanctions.select_related("measure_type").filter(status__in=_RUNNING).order_by("pk")
+    return [
+        {
+            "name": {"zh": s.measure_type.name_zh, "en": s.measure_type.name_en},
+            "starts_on": _iso(s.starts_on),
+            "ends_on": _iso(s.planned_end_on or max_end_on),
+        }
+        for s in measures
+    ]
+
+
 def publication_snapshot(case: Case, *, period: clocks.RecordPeriod) -> dict:
     """The allow-listed, masked content of a publication: identity numbers masked, no facts, notes or evidence."""
     entity, item, document = case.entity, case.catalogue_item, case.legal_document
-    measures = case.sanctions.select_related("measure_type").filter(status__in=_RUNNING).order_by("pk")
     return {
         "case_number": case.number,
         "department": case.department.name,
@@ -112,18 +123,22 @@ def publication_snapshot(case: Case, *, period: clocks.RecordPeriod) -> dict:
         "conduct": {"zh": item.name_zh, "en": item.name_en},
         "legal_basis": {"zh": item.legal_basis_zh, "en": item.legal_basis_en},
         "document": {"number": document.number, "date": _iso(document.issued_on)},
-        "measures": [
-            {
-                "name": {"zh": s.measure_type.name_zh, "en": s.measure_type.name_en},
-                "starts_on": _iso(s.starts_on),
-                "ends_on": _iso(s.planned_end_on or period.max_end_on),
-            }
-            for s in measures
-        ],
+        "measures": _published_measures(case, max_end_on=period.max_end_on),
         "published_from": _iso(period.published_from),
         "min_end_on": _iso(period.min_end_on),
         "max_end_on": _iso(period.max_end_on),
     }
+
+
+def publication_refresh(publication: Publication, *, actor, why: str) -> Publication:
+    """After a confirmed correction, the published measures are those still in force, with their new ends."""
+    snapshot = dict(publication.snapshot)
+    snapshot["measures"] = _published_measures(publication.case, max_end_on=publication.max_end_on)
+    if snapshot != publication.snapshot:
+        publication.snapshot = snapshot
+        attribute(publication, actor=actor, reason=why)
+        publication.save()
+    return publication
 
 
 def publication_create(case: Case, *, period: clocks.RecordPeriod, actor) -> Publication:

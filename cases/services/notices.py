@@ -13,12 +13,18 @@ from ..models import Case, Notice, Sanction
 from . import notifications
 
 # Bump when a template's wording changes: each notice records the version it was rendered from.
-TEMPLATE_VERSION = "2026-11-27.2"
+TEMPLATE_VERSION = "2026-11-27.3"
 LANGUAGES = ("zh-hans", "en")
 TITLES = {
     "pre_decision": {"zh-hans": "失信行为认定事先告知书", "en": "Notice prior to a decision on dishonest conduct"},
     "decision": {"zh-hans": "失信行为认定决定书", "en": "Decision on dishonest conduct"},
     "expiry": {"zh-hans": "失信信息记录期满通知书", "en": "Notice of the end of the record period"},
+    "filing_receipt": {"zh-hans": "申请受理回执", "en": "Receipt of your filing"},
+    "repair_incomplete": {
+        "zh-hans": "信用修复申请补正材料通知书",
+        "en": "Request for missing documents (credit repair)",
+    },
+    "filing_decision": {"zh-hans": "复核决定书", "en": "Decision on your filing"},
 }
 
 
@@ -32,7 +38,7 @@ def _in(language: str, zh: str, en: str) -> str:
     return en if language == "en" else zh
 
 
-def _context(case: Case, language: str, respond_by) -> dict:
+def _context(case: Case, language: str, respond_by, filing=None) -> dict:
     item = case.catalogue_item
     document = getattr(case, "legal_document", None)
     measures = [
@@ -66,16 +72,20 @@ def _context(case: Case, language: str, respond_by) -> dict:
         "publication": getattr(case, "publication", None),
         "record_ends_on": case.record_ends_on,
         "repair_earliest_on": case.repair_earliest_on,
+        "filing": filing,
     }
 
 
-def notice_issue(*, case: Case, kind: str, actor, respond_by=None) -> Notice:
-    """Render the notice in both languages, store it as served, tell the entity's representatives, return it."""
+def notice_issue(*, case: Case, kind: str, actor, respond_by=None, filing=None) -> Notice:
+    """Render the notice in both languages, store it as served, tell the entity's representatives, return it.
+
+    ``filing`` is the objection, appeal or repair application a receipt, request or decision answers.
+    """
     texts = {}
     for language in LANGUAGES:
         with translation.override(language):
             texts[language] = render_to_string(
-                f"notices/{kind}.{language}.txt", _context(case, language, respond_by)
+                f"notices/{kind}.{language}.txt", _context(case, language, respond_by, filing)
             ).strip()
     notice = Notice(
         case=case,

@@ -66,6 +66,12 @@ def supervisors(case: Case) -> list:
     return list(users.order_by("pk"))
 
 
+def appeals_reviewers(*, exclude=()) -> list:
+    """The active appeals reviewers, without those who may not review this one (its case's submitter, decider)."""
+    users = get_user_model().objects.filter(is_active=True, is_staff=True, groups__name=roles.APPEALS_REVIEWER)
+    return list(users.exclude(pk__in=[pk for pk in exclude if pk]).order_by("pk"))
+
+
 def case_staff(case: Case) -> list:
     """Who works on the case: its caseworker and the department's supervisors."""
     return [case.caseworker, *supervisors(case)]
@@ -140,6 +146,16 @@ def notify_notice_served(notice: Notice, *, actor) -> list[Notification]:
     """Tell the entity's representatives that a notice was served, with its text."""
     case = notice.case
     return notify(recipients=entity_recipients(case), kind=Kind.NOTICE_SERVED, actor=actor, case=case, notice=notice)
+
+
+def notify_filing_received(filing, *, actor) -> list[Notification]:
+    """Tell the appeals reviewers who may review it that an objection, appeal or repair application waits."""
+    case = filing.case
+    return notify(
+        recipients=appeals_reviewers(exclude=(filing.case_submitter_id, filing.case_decider_id)),
+        kind=Kind.FILING_RECEIVED, actor=actor, case=case, context={"filing": filing},
+        dedupe_key=f"filing:{filing.pk}:{filing.version}",
+    )  # fmt: skip
 
 
 def notify_decision_due(case: Case, *, actor) -> list[Notification]:

@@ -44,7 +44,8 @@ def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int 
     return locked, transition
 
 
-def _finish(case: Case, *, transition, actor, reasons: str) -> Case:
+def transition_finish(case: Case, *, transition, actor, reasons: str) -> Case:
+    """Move a locked, checked case to the transition's target and save it with its history row (actor, reason)."""
     case.state = transition.target
     case.version += 1
     case.overdue_since = None  # the step the case waited on is taken
@@ -78,7 +79,7 @@ def case_submit(*, case: Case, actor, expected_version: int | None = None) -> Ca
     case.submitted_by = actor
     case.submitted_at = timezone.now()
     case.review_due_on = clocks.review_due(case, submitted_on=timezone.localdate(case.submitted_at))
-    return _finish(case, transition=transition, actor=actor, reasons="")
+    return transition_finish(case, transition=transition, actor=actor, reasons="")
 
 
 @transaction.atomic
@@ -90,7 +91,7 @@ def case_withdraw(*, case: Case, actor, reasons: str, expected_version: int | No
     if case.submitted_by_id != actor.pk:
         raise PermissionDenied(_("Only the person who submitted the case can withdraw it."))
     case.review_due_on = None
-    return _finish(case, transition=transition, actor=actor, reasons=reasons)
+    return transition_finish(case, transition=transition, actor=actor, reasons=reasons)
 
 
 @transaction.atomic
@@ -99,7 +100,7 @@ def case_return(*, case: Case, actor, reasons: str, expected_version: int | None
     case, transition = _begin(case=case, actor=actor, name="return", reasons=reasons, expected_version=expected_version)
     _decide(case, outcome=Decision.Outcome.RETURN, actor=actor, reasons=reasons)
     case.review_due_on = None
-    return _finish(case, transition=transition, actor=actor, reasons=reasons)
+    return transition_finish(case, transition=transition, actor=actor, reasons=reasons)
 
 
 @transaction.atomic
@@ -108,7 +109,7 @@ def case_reject(*, case: Case, actor, reasons: str, expected_version: int | None
     case, transition = _begin(case=case, actor=actor, name="reject", reasons=reasons, expected_version=expected_version)
     _decide(case, outcome=Decision.Outcome.REJECT, actor=actor, reasons=reasons)
     case.review_due_on = None
-    return _finish(case, transition=transition, actor=actor, reasons=reasons)
+    return transition_finish(case, transition=transition, actor=actor, reasons=reasons)
 
 
 @transaction.atomic
@@ -127,7 +128,7 @@ def case_approve(*, case: Case, actor, reasons: str = "", expected_version: int 
     case.notice_served_at = served
     case.statement_window_ends_on = clocks.statement_window_end(case, served_on=timezone.localdate(served))
     case.decision_due_on = clocks.decision_due(case, window_ends_on=case.statement_window_ends_on)
-    case = _finish(case, transition=transition, actor=actor, reasons=reasons)
+    case = transition_finish(case, transition=transition, actor=actor, reasons=reasons)
     notice_issue(case=case, kind="pre_decision", actor=actor, respond_by=case.statement_window_ends_on)
     return case
 
@@ -148,7 +149,7 @@ def case_record_statement(*, case: Case, actor, text: str, received_on=None, exp
     statement = Statement(case=case, text=text, received_on=received_on, recorded_by=actor)
     attribute(statement, actor=actor, reason="statement recorded")
     statement.save()
-    return _finish(case, transition=transition, actor=actor, reasons="statement received")
+    return transition_finish(case, transition=transition, actor=actor, reasons="statement received")
 
 
 @transaction.atomic
@@ -165,7 +166,7 @@ def case_close_statement_window(*, case: Case, actor, today=None) -> Case:
             _("The statement window is open until %(date)s.") % {"date": locked.statement_window_ends_on},
             code="window_open",
         )
-    case = _finish(locked, transition=transition, actor=actor, reasons="statement window ended")
+    case = transition_finish(locked, transition=transition, actor=actor, reasons="statement window ended")
     notifications.notify_decision_due(case, actor=actor)
     return case
 
@@ -217,7 +218,7 @@ def case_sanction(
         sanction.save()
     case.record_ends_on = period.max_end_on
     case.repair_earliest_on = period.repair_earliest_on
-    case = _finish(case, transition=transition, actor=actor, reasons=reasons)
+    case = transition_finish(case, transition=transition, actor=actor, reasons=reasons)
     if published:
         lifecycle.publication_create(case, period=period, actor=actor)
     notice_issue(case=case, kind="decision", actor=actor)
@@ -235,6 +236,6 @@ def case_dismiss(*, case: Case, actor, reasons: str, expected_version: int | Non
         sanction.status = Sanction.Status.WITHDRAWN
         attribute(sanction, actor=actor, reason="not imposed: case dismissed")
         sanction.save()
-    case = _finish(case, transition=transition, actor=actor, reasons=reasons)
+    case = transition_finish(case, transition=transition, actor=actor, reasons=reasons)
     notice_issue(case=case, kind="decision", actor=actor)
     return case

@@ -76,3 +76,8 @@ def make_draft(caseworker, firm):
         return case
 
     return make
+
+
+# The portal's fixtures (a representative of ``firm``, a served or decided case), for the appeals tests.
+# Modules that define their own ``clock`` keep it.
+from tests.portal.fixtures import clock, rep_acme, sanction, serve  # noqa: E402, F401

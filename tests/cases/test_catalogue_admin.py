@@ -147,7 +147,7 @@ def test_changelists_search_by_code_and_name(client):
     response = client.get(reverse("admin:cases_measuretype_changelist"), {"q": "exit_"})
     assert {m.code for m in response.context["cl"].result_list} == {"exit_ban_tax_arrears", "exit_restriction_court"}
     response = client.get(reverse("admin:cases_ruleperiod_changelist"), {"q": "portal."})
-    assert len(response.context["cl"].result_list) == 5
+    assert len(response.context["cl"].result_list) == 7
 
 
 def _warnings(response):

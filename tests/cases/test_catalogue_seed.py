@@ -18,6 +18,8 @@ pytestmark = pytest.mark.django_db
 seed_migration = importlib.import_module("cases.migrations.0003_seed_catalogue")
 # 0005 adds the two statutory appeal deadlines (and their laws) that the case clocks show.
 appeal_migration = importlib.import_module("cases.migrations.0005_lifecycle")
+# 0008 adds the review deadlines of appeals and (before 2025) of credit repair.
+review_migration = importlib.import_module("cases.migrations.0008_review_deadlines")
 DATA_DIR = Path(seed_migration.__file__).resolve().parent.parent / "data"
 CATALOGUE = json.loads((DATA_DIR / "catalogue-2026-11-27.json").read_text(encoding="utf-8"))
 FROZEN = {
@@ -47,10 +49,11 @@ def test_counts_equal_the_files():
         "LegalSource": 48 + 2,
         "CatalogueItem": 25,
         "MeasureType": 25,
-        "RulePeriod": len(CATALOGUE["rule_periods"]) + 2 + 2,
+        # the dataset, 0003's two process deadlines, 0005's two appeal deadlines, 0008's two review deadlines
+        "RulePeriod": len(CATALOGUE["rule_periods"]) + 2 + 2 + 2,
         "CalendarDay": 108,
     }
-    assert RulePeriod.objects.count() == 69 + 2 + 2
+    assert RulePeriod.objects.count() == 69 + 2 + 2 + 2
 
 
 def test_every_catalogue_item_cites_a_source():
@@ -176,7 +179,8 @@ def test_reverse_deletes_exactly_what_it_created():
         code="added_by_an_administrator", name_zh="测试", name_en="Test", legal_basis_zh="-", legal_basis_en="-",
         default_severity="general", publishable="no", confidence="inferred",
     )  # fmt: skip
-    appeal_migration.unseed_appeal_periods(_state_apps("0005_lifecycle"), None)  # reversed first, as migrate does
+    review_migration.remove(_state_apps("0008_review_deadlines"), None)  # reversed first, as migrate does
+    appeal_migration.unseed_appeal_periods(_state_apps("0005_lifecycle"), None)
     seed_migration.unseed(apps, None)
     assert _counts() == {model.__name__: 0 for model in SEEDED} | {"CatalogueItem": 1}
     assert CatalogueItem.objects.get() == kept

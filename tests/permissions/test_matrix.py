@@ -23,9 +23,9 @@ from audit.models import AccessLog
 from cases import services
 from cases.models import CalendarDay, CatalogueItem, LegalSource, MeasureType, Notification, Publication, RulePeriod
 from cases.services.evidence import evidence_add
+from cases.services.filings import portal_appeal_file
 from entities.models import EntityRelation, Representative
 from entities.services import entity_reveal_identifier, relation_add, representative_add
-from portal.filings import portal_appeal_file
 from portal.services import representative_invite
 from tests.factories import DepartmentFactory, EntityFactory, UserFactory
 
@@ -63,6 +63,7 @@ MATRIX = {
     "admin:cases_case_transition withdraw":  "302 200 403 404 403 403 404 302",
     "admin:cases_case_access":               "302 403 200 404 403 403 404 302",
     "cases:evidence_download":               "302 200 200 404 200 200 404 404",
+    "cases:filing_attachment_download":      "302 200 200 404 200 200 404 404",
     # catalogue
     "admin:cases_catalogueitem_changelist":  "302 200 200 200 200 200 200 302",
     "admin:cases_catalogueitem_add":         "302 403 403 403 403 403 200 302",
@@ -144,6 +145,15 @@ MATRIX = {
     "admin:audit_timeline_case":             "302 200 200 404 200 200 404 302",
     "admin:audit_timeline_entity":           "302 200 200 200 200 200 200 302",
     "admin:audit_activity":                  "302 404 404 404 404 200 404 302",
+    # objections, appeals and credit repair: every reader of the case sees them, appeals reviewers decide
+    "admin:cases_filing_changelist":         "302 200 200 200 200 200 403 302",
+    "admin:cases_filing_add":                "302 403 403 403 403 403 403 302",
+    "admin:cases_filing_change":             "302 200 200 404 200 200 404 302",
+    "admin:cases_filing_history":            "302 200 200 404 200 200 404 302",
+    "admin:cases_filing_simple_history":     "302 200 200 404 200 200 404 302",
+    "admin:cases_filing_delete":             "302 403 403 404 403 403 404 302",
+    "admin:cases_filing_queue":              "302 403 403 403 200 403 403 302",
+    "admin:cases_filing_step":               "302 405 405 404 405 405 404 302",
     # lifecycle: publications and notifications
     "admin:cases_publication_changelist":    "302 200 200 200 200 200 403 302",
     "admin:cases_publication_add":           "302 403 403 403 403 403 403 302",
@@ -199,9 +209,12 @@ MATRIX = {
     "portal:my_data_json":                   "302 302 302 302 302 302 302 200",
     "portal:access_log":                     "302 302 302 302 302 302 302 200",
     "portal:invite":                         "302 403 200 403 403 403 403 404",
+    "portal:objection_file":                 "302 302 302 302 302 302 302 200",
     "portal:appeal_file":                    "302 302 302 302 302 302 302 200",
     "portal:repair_apply":                   "302 302 302 302 302 302 302 200",
     "portal:filing_receipt":                 "302 302 302 302 302 302 302 200",
+    "portal:filing_supplement":              "302 302 302 302 302 302 302 200",
+    "portal:public_statement":               "302 302 302 302 302 302 302 200",
 }  # fmt: skip
 
 # URL patterns without a name, keyed by their route, and how the matrix names them.
@@ -234,7 +247,7 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     """One TAX case (submitted by cw_tax) with evidence, and every kind of object the admin shows."""
     from django.core.files.storage import storages
 
-    from cases.models import Evidence
+    from cases.models import Evidence, FilingAttachment
 
     settings.STORAGES = {
         **settings.STORAGES,
@@ -242,6 +255,7 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     }
     storages._storages.pop("evidence", None)
     Evidence._meta.get_field("file").storage = storages["evidence"]
+    FilingAttachment._meta.get_field("file").storage = storages["evidence"]
 
     case = make_draft()
     evidence = evidence_add(case=case, actor=caseworker, uploaded_file=SimpleUploadedFile("decision.pdf", PDF))
@@ -290,7 +304,9 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     decided = services.case_sanction(case=decided, actor=supervisor, reasons="Established.")
     objects["publication"] = Publication.objects.get(case=decided)
     objects["portal_case"] = decided
-    objects["filing"] = portal_appeal_file(case=decided, actor=representative_user, text="We appeal.")
+    objects["filing"] = portal_appeal_file(
+        case=decided, actor=representative_user, text="We appeal.", uploads=[SimpleUploadedFile("proof.pdf", PDF)]
+    )
     _, objects["invitation_token"] = representative_invite(
         actor=supervisor, entity=firm, username="invited_rep", email="invited@example.invalid",
         relationship=Representative.Relationship.AUTHORISED_AGENT,
@@ -334,6 +350,10 @@ def _request(key, objects):
         "admin:logout": lambda: reverse("admin:logout"),
         "set_language": lambda: "/i18n/setlang/",
         "cases:evidence_download": lambda: reverse("cases:evidence_download", args=[objects["evidence"].pk]),
+        "cases:filing_attachment_download": lambda: reverse(
+            "cases:filing_attachment_download", args=[objects["filing"].attachments.get().pk]
+        ),
+        "admin:cases_filing_step": lambda: reverse("admin:cases_filing_step", args=[objects["filing"].pk, "decide"]),
         "admin:cases_case_transition": lambda: reverse(
             "admin:cases_case_transition", args=[objects["case"].pk, variant]
         ),
@@ -358,7 +378,12 @@ def _request(key, objects):
         "portal:my_data_json": lambda: reverse("portal:my_data_json", args=[objects["entity"].pk]),
         "portal:access_log": lambda: reverse("portal:access_log", args=[objects["entity"].pk]),
         "portal:invite": lambda: reverse("portal:invite", args=[objects["entity"].pk]),
+        "portal:objection_file": lambda: reverse("portal:objection_file", args=[portal_case.pk]),
         "portal:appeal_file": lambda: reverse("portal:appeal_file", args=[portal_case.pk]),
+        "portal:filing_supplement": lambda: reverse(
+            "portal:filing_supplement", args=[portal_case.pk, objects["filing"].pk]
+        ),
+        "portal:public_statement": lambda: reverse("portal:public_statement", args=[portal_case.pk]),
         "portal:repair_apply": lambda: reverse("portal:repair_apply", args=[portal_case.pk]),
         "portal:filing_receipt": lambda: reverse("portal:filing_receipt", args=[portal_case.pk, objects["filing"].pk]),
     }

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.urls import reverse
 
-from portal.filings import appeal_deadline, portal_appeal_file, portal_repair_apply
-from portal.models import Filing, FilingAttachment
+from cases.models import Filing, FilingAttachment
+from cases.services.filings import appeal_deadline, portal_appeal_file, portal_repair_apply
 
 from .fixtures import login
 
@@ -78,7 +78,7 @@ def test_repair_once_eligible_with_proof(decided, rep_acme, clock, vault):
     assert filing.reference == f"R-{decided.number}-1"
     with pytest.raises(ValidationError) as error:
         portal_repair_apply(case=decided, actor=rep_acme, commitment="Again.")
-    assert "already awaiting review" in error.value.messages[0]
+    assert "is still being reviewed" in error.value.messages[0]
 
 
 def test_disguised_upload_is_refused_and_nothing_is_saved(decided, rep_acme, vault):

@@ -23,7 +23,8 @@ from accounts.models import Department, User
 from accounts.services import user_sync_department_groups
 from audit.history import attribute
 from cases import services
-from cases.models import Case, CatalogueItem, LegalDocument, MeasureType
+from cases.models import Case, CatalogueItem, Filing, LegalDocument, MeasureType, Severity
+from cases.services import appeals, filings
 from cases.workflow import State
 from entities.models import Entity, EntityRelation, Representative
 from entities.services import entity_find_by_identifier, entity_register, relation_add, representative_add
@@ -53,6 +54,7 @@ ACCOUNTS = [
     DemoAccount("cw_market", roles.CASEWORKER, "MKT", "caseworker, market regulation bureau"),
     DemoAccount("sup_market", roles.SUPERVISOR, "MKT", "supervisor, market regulation bureau"),
     DemoAccount("reviewer", roles.APPEALS_REVIEWER, None, "appeals reviewer: objections, appeals, repair"),
+    DemoAccount("reviewer2", roles.APPEALS_REVIEWER, None, "second appeals reviewer: confirms corrections"),
     DemoAccount("auditor", roles.AUDITOR, None, "auditor: reads everything incl. access log, changes nothing"),
     DemoAccount("rep_acme", roles.ENTITY_REPRESENTATIVE, None, "representative of ACME Trading (legal person)"),
     DemoAccount("rep_wang", roles.ENTITY_REPRESENTATIVE, None, "Wang Wei, a natural person acting for themself"),
@@ -66,6 +68,7 @@ DEMO_TOTP_SECRETS = {
     "cw_market": "L4HISQ5JMPDXHGLQXJJS4GSV3DWFTJ4C",
     "sup_market": "LQQZBGFIXMEX56A75KZMPO66UPBLW2VT",
     "reviewer": "SK3ZE3MHKJ7MTHWYT4WGKIQLOLXIRUFB",
+    "reviewer2": "4BWDK6D6IL3JQ4YBUPTPYLQFZCR4JHRC",
     "auditor": "WC7YBPRS2QD2LDOKFJZE6OVEMQ6CJU4F",
 }
 DEMO_TOTP_DEVICE_NAME = "demo authenticator"
@@ -89,16 +92,26 @@ ENTITIES = [
 ]
 
 
-# State → the steps that take a new draft there; and which demo entity each case is against.
+# Where a demo case ends up → the steps that take a new draft there; and which demo entity each case is against.
+_DECIDED = ["submit", "approve", "statement", "sanction"]
 DEMO_STEPS = {
     State.DRAFT: [],
     State.SUBMITTED: ["submit"],
     State.REJECTED: ["submit", "reject"],
     State.NOTICE_ISSUED: ["submit", "approve"],
     State.DECISION_PENDING: ["submit", "approve", "statement"],
-    State.SANCTIONED: ["submit", "approve", "statement", "sanction"],
+    State.SANCTIONED: _DECIDED,
     State.DISMISSED: ["submit", "approve", "statement", "dismiss"],
+    # The appeals reviewer's queues (issue 7): one objection, one appeal, one repair application waiting ...
+    "objection_pending": [*_DECIDED, "object"],
+    "appeal_pending": [*_DECIDED, "appeal"],
+    "repair_pending": [*_DECIDED, "apply_repair"],
+    # ... and the two end states only a reviewer reaches.
+    State.REVOKED: [*_DECIDED, "object", "revoke"],
+    State.REPAIRED: [*_DECIDED, "apply_repair", "grant_repair"],
 }
+# Credit repair is possible at once for the minor tier (NDRC Order 36: as soon as the legal duty is performed).
+DEMO_MINOR = {"repair_pending", State.REPAIRED}
 DEMO_CASE_STATES = [
     (State.DRAFT, "acme"),
     (State.SUBMITTED, "acme"),
@@ -110,6 +123,11 @@ DEMO_CASE_STATES = [
     (State.SANCTIONED, "acme"),
     (State.SANCTIONED, "wang"),
     (State.DISMISSED, "wang"),
+    ("objection_pending", "wang"),
+    ("appeal_pending", "acme"),
+    ("repair_pending", "acme"),
+    (State.REVOKED, "wang"),
+    (State.REPAIRED, "acme"),
 ]
 # Department → (organisation, natural person) → (catalogue item, [(measure, months)]).
 DEMO_CONDUCT = {
@@ -231,18 +249,20 @@ class Command(BaseCommand):
             if Case.objects.filter(department__code=code).exists():
                 continue
             for n, (target, entity_key) in enumerate(DEMO_CASE_STATES):
-                self._case(code, n, target, users[caseworker], users[supervisor], entities[entity_key])
+                self._case(code, n, target, users, users[caseworker], users[supervisor], entities[entity_key])
                 created += 1
         return created
 
-    def _case(self, code, n, target, caseworker, supervisor, entity):
+    def _case(self, code, n, target, users, caseworker, supervisor, entity):
         conduct, measures = DEMO_CONDUCT[code][entity.kind == Entity.Kind.NATURAL_PERSON]
         case = services.case_create(
             actor=caseworker,
             entity=entity,
             facts=DEMO_FACTS[code],
             catalogue_item=CatalogueItem.objects.get(code=conduct),
+            severity=Severity.MINOR if target in DEMO_MINOR else "",
         )
+        representative = users["rep_acme" if entity.kind != Entity.Kind.NATURAL_PERSON else "rep_wang"]
         services.legal_document_set(
             case=case,
             actor=caseworker,
@@ -257,6 +277,7 @@ class Command(BaseCommand):
                 duration_months=months,
             )  # fmt: skip
         steps = DEMO_STEPS[target]
+        filing = None
         for step in steps:
             if step == "submit":
                 case = services.case_submit(case=case, actor=caseworker)
@@ -272,7 +293,38 @@ class Command(BaseCommand):
                 case = services.case_sanction(case=case, actor=supervisor, reasons="Facts established after hearing.")
             elif step == "dismiss":
                 case = services.case_dismiss(case=case, actor=supervisor, reasons="Corrected before the decision.")
+            else:
+                filing = self._filing_step(step, case, representative, users["reviewer"], filing)
         return case
+
+    @staticmethod
+    def _filing_step(step, case, representative, reviewer, filing=None):
+        """What the entity files through the portal, and the appeals reviewer's decision on it."""
+        if step == "object":
+            return filings.portal_objection_file(
+                case=case, actor=representative,
+                text="The amount recorded is wrong: the tax was paid in full on the due date (bank receipt attached).",
+            )  # fmt: skip
+        if step == "appeal":
+            return filings.portal_appeal_file(
+                case=case, actor=representative, text="The measure is disproportionate to a first, corrected breach."
+            )
+        if step == "apply_repair":
+            return filings.portal_repair_apply(
+                case=case, actor=representative,
+                commitment="We have paid the tax and the fine in full and undertake to comply with the law.",
+            )  # fmt: skip
+        if step == "revoke":
+            return appeals.filing_decide(
+                filing=filing, actor=reviewer, outcome=Filing.Outcome.REVOKED,
+                reasons="The bank's certificate shows the tax was paid on time; the finding is revoked.",
+            )  # fmt: skip
+        if step == "grant_repair":
+            return appeals.filing_decide(
+                filing=filing, actor=reviewer, outcome=Filing.Outcome.REPAIRED,
+                reasons="The obligations are fulfilled and the commitment is signed.",
+            )  # fmt: skip
+        raise ValueError(step)
 
     def _print_accounts(self, password, devices):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Accounts (password: {password}):"))
