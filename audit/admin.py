@@ -25,6 +25,11 @@ class ActivityForm(forms.Form):
     user = forms.CharField(label=_("user name"), max_length=150)
     start = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("to (inclusive)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(
+        label=_("kind"),
+        required=False,
+        choices=[("", _("everything")), *timeline.KINDS.items()],
+    )
     purpose = forms.CharField(
         label=_("purpose"),
         max_length=500,
@@ -49,6 +54,19 @@ def _day_start(day):
     if day is None:
         return None
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _page_context(request, events) -> dict:
+    """One page of events (newest first) and the links to the others, keeping the rest of the query string."""
+    page = timeline.paginate(events, request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "events": page.object_list,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "page_query": query.urlencode(),
+    }
 
 
 @admin.register(AccessLog)
@@ -85,7 +103,7 @@ class AccessLogAdmin(ReadOnlyScopedModelAdmin):
             "original": obj,
             "back_url_name": back_url_name,
             "title": gettext("Timeline of %(object)s") % {"object": obj},
-            "events": events,
+            **_page_context(request, events),
         }
         return TemplateResponse(request, "admin/audit/timeline.html", context)
 
@@ -112,12 +130,13 @@ class AccessLogAdmin(ReadOnlyScopedModelAdmin):
             start = _day_start(form.cleaned_data["start"])
             end_day = form.cleaned_data["end"]
             end = _day_start(end_day + datetime.timedelta(days=1)) if end_day else None
+            kinds = [form.cleaned_data["kind"]] if form.cleaned_data["kind"] else None
             if request.GET.get("format") == "csv":
                 purpose = form.cleaned_data["purpose"].strip()
                 if not purpose:
                     form.add_error("purpose", gettext("State why you export this activity."))
                 else:
-                    events = timeline.user_activity(examined, start=start, end=end)
+                    events = timeline.user_activity(examined, start=start, end=end, kinds=kinds)
                     # Written before the data leaves: if it fails, nothing is exported.
                     access_log_write(
                         actor=request.user,
@@ -137,15 +156,14 @@ class AccessLogAdmin(ReadOnlyScopedModelAdmin):
                     purpose=gettext("auditor activity view"),
                     request=request,
                 )
-                events = timeline.user_activity(examined, start=start, end=end)
+                events = timeline.user_activity(examined, start=start, end=end, kinds=kinds)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("User activity"),
             "form": form,
-            "events": events,
             "examined": examined,
-            "csv_query": request.GET.urlencode(),
+            **(_page_context(request, events) if events is not None else {"events": None}),
         }
         return TemplateResponse(request, "admin/audit/activity.html", context)
 
@@ -163,10 +181,10 @@ class AccessLogAdmin(ReadOnlyScopedModelAdmin):
                 event.at.isoformat(),
                 event.actor.get_username() if event.actor else "",
                 event.kind,
-                event.title,
+                f"{event.title} — {event.subject}" if event.subject else event.title,
                 event.reason,
                 "; ".join(f"{c.label}: {c.old} → {c.new}" for c in event.changes),
             ]
-            for event in events
+            for event in timeline.resolve(events)
         ]
         return csv_response(f"activity-{user.get_username()}.csv", header, rows)

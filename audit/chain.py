@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.apps import apps
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
@@ -27,6 +28,8 @@ GENESIS = "0" * 64
 # Arbitrary constant naming the chain's advisory lock ("audit" in ASCII).
 ADVISORY_LOCK_KEY = 0x6175646974
 SIGNING_SALT = "audit.chain.head"
+# Rows read per query by verify(): memory stays flat on millions of rows.
+CHUNK_SIZE = 2000
 
 
 def chained_models():
@@ -68,20 +71,29 @@ def link_hash(*, prev_hash: str, table: str, row_pk: str, kind: str, row_hash: s
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _raw_rows(model, pks=None):
+def _raw_rows(model, pks=None, *, after=None, limit=None):
     """Yield ``(pk, {column: value})`` of stored rows, without any field conversion (ciphertext stays ciphertext).
 
     The primary key is left out of the content: the link binds it, so swapping two rows' contents (a reorder)
-    shows as each row carrying the other's content.
+    shows as each row carrying the other's content. ``after`` and ``limit`` read one page ordered by primary
+    key (keyset pagination), so :func:`verify` never holds a whole table in memory.
     """
     qn = connection.ops.quote_name
     pk_column = model._meta.pk.column
     # Table and column names come from the models, values are parameters: not user input.
     sql = f"SELECT * FROM {qn(model._meta.db_table)}"  # noqa: S608  # nosec B608
-    params = []
+    conditions, params = [], []
     if pks is not None:
-        sql += f" WHERE {qn(pk_column)} IN ({', '.join(['%s'] * len(pks))})"
-        params = [model._meta.pk.to_python(pk) for pk in pks]
+        conditions.append(f"{qn(pk_column)} IN ({', '.join(['%s'] * len(pks))})")
+        params += [model._meta.pk.to_python(pk) for pk in pks]
+    if after is not None:
+        conditions.append(f"{qn(pk_column)} > %s")
+        params.append(after)
+    if conditions:
+        sql += " WHERE " + " AND ".join(conditions)
+    if limit is not None:
+        sql += f" ORDER BY {qn(pk_column)} LIMIT %s"
+        params.append(int(limit))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = [col[0] for col in cursor.description]
@@ -146,60 +158,136 @@ class Problem:
         return f"{where} {self.table}:{self.row_pk} — {self.message}"
 
 
-def verify() -> list[Problem]:
-    """Every inconsistency between the chain, the chained tables and the sealed head, first broken link first."""
-    from .models import ChainHead, ChainLink
+def _pages(queryset, *, key: str, chunk_size: int):
+    """Yield ``queryset`` ordered by ``key`` in pages of ``chunk_size`` (keyset pagination: constant memory)."""
+    last = None
+    while True:
+        page = queryset.order_by(key)
+        if last is not None:
+            page = page.filter(**{f"{key}__gt": last})
+        page = list(page[:chunk_size])
+        if not page:
+            return
+        yield page
+        last = getattr(page[-1], key)
 
-    problems: list[Problem] = []
-    models = {m._meta.db_table: m for m in chained_models()}
-    link_hashes = {}  # hash → seq, to tell a reorder from a deletion
-    expected: dict[tuple[str, str], tuple[int, str]] = {}  # (table, pk) → (seq of the defining link, row hash)
-    by_seq = {}
+
+def _verify_links(chunk_size: int) -> list[Problem]:
+    """Each link's own hash, and that it follows the link before it."""
+    from .models import ChainLink
+
+    problems = []
     prev = GENESIS
-    for link in ChainLink.objects.order_by("seq").iterator(chunk_size=2000):
-        by_seq[link.seq] = link.hash
-        link_hashes[link.hash] = link.seq
-        recomputed = link_hash(
-            prev_hash=link.prev_hash,
-            table=link.table,
-            row_pk=link.row_pk,
-            kind=link.kind,
-            row_hash=link.row_hash,
-            note=link.note,
-        )
-        if recomputed != link.hash:
-            problems.append(Problem(link.seq, link.table, link.row_pk, _("the chain link itself was edited")))
-        elif link.prev_hash != prev:
-            if link.prev_hash in link_hashes:
-                message = _("links were reordered: it follows link #%(seq)s") % {"seq": link_hashes[link.prev_hash]}
-            else:
-                message = _("the link before it was deleted or reordered")
-            problems.append(Problem(link.seq, link.table, link.row_pk, message))
-        prev = link.hash
-        expected[(link.table, link.row_pk)] = (link.seq, link.row_hash)
+    for page in _pages(ChainLink.objects.all(), key="seq", chunk_size=chunk_size):
+        for link in page:
+            recomputed = link_hash(
+                prev_hash=link.prev_hash,
+                table=link.table,
+                row_pk=link.row_pk,
+                kind=link.kind,
+                row_hash=link.row_hash,
+                note=link.note,
+            )
+            if recomputed != link.hash:
+                problems.append(Problem(link.seq, link.table, link.row_pk, _("the chain link itself was edited")))
+            elif link.prev_hash != prev:
+                earlier = ChainLink.objects.filter(hash=link.prev_hash, seq__lt=link.seq)
+                earlier = earlier.values_list("seq", flat=True).first()
+                if earlier is not None:
+                    message = _("links were reordered: it follows link #%(seq)s") % {"seq": earlier}
+                else:
+                    message = _("the link before it was deleted or reordered")
+                problems.append(Problem(link.seq, link.table, link.row_pk, message))
+            prev = link.hash
+    return problems
 
-    for table, model in models.items():
-        current = {pk: content_hash(row) for pk, row in _raw_rows(model)}
-        stored_by_hash = {}
-        for (t, pk), (_seq, row_hash) in expected.items():
-            if t == table:
-                stored_by_hash[row_hash] = pk
-        for (t, pk), (seq, row_hash) in expected.items():
-            if t != table:
+
+def _is_pk(model, value: str) -> bool:
+    try:
+        model._meta.pk.to_python(value)
+    except (TypeError, ValueError, ValidationError):
+        return False
+    return True
+
+
+def _latest_links(table: str, row_pks) -> dict[str, tuple[int, str]]:
+    """``row_pk → (seq, row_hash)`` of the newest link of each row (a purge's ``rehash`` link supersedes)."""
+    from .models import ChainLink
+
+    latest = {}
+    links = ChainLink.objects.filter(table=table, row_pk__in=list(row_pks)).order_by("seq")
+    for seq, row_pk, row_hash in links.values_list("seq", "row_pk", "row_hash"):
+        latest[row_pk] = (seq, row_hash)
+    return latest
+
+
+def _reordered_from(table: str, pk: str, actual: str) -> str | None:
+    """The row whose chained content this row now holds, if any (a reorder rather than an edit)."""
+    from .models import ChainLink
+
+    candidates = ChainLink.objects.filter(table=table, row_hash=actual).exclude(row_pk=pk).order_by("-seq")
+    for seq, row_pk in candidates.values_list("seq", "row_pk")[:10]:
+        if not ChainLink.objects.filter(table=table, row_pk=row_pk, seq__gt=seq).exists():
+            return row_pk
+    return None
+
+
+def _verify_table(model, chunk_size: int) -> list[Problem]:
+    """Every row of one chained table against the newest link naming it; every link's row still there."""
+    from .models import ChainLink
+
+    table = model._meta.db_table
+    problems, unchained = [], []
+    # Rows → links, a page of rows at a time.
+    after = None
+    while True:
+        rows = list(_raw_rows(model, after=after, limit=chunk_size))
+        if not rows:
+            break
+        after = model._meta.pk.to_python(rows[-1][0])
+        latest = _latest_links(table, [pk for pk, _row in rows])
+        for pk, row in rows:
+            if pk not in latest:
+                unchained.append(pk)
                 continue
-            actual = current.pop(pk, None)
-            if actual is None:
-                problems.append(Problem(seq, table, pk, _("the row was deleted")))
-            elif actual != row_hash:
-                if actual in stored_by_hash and stored_by_hash[actual] != pk:
-                    message = _("rows were reordered: it holds the content of row %(pk)s") % {
-                        "pk": stored_by_hash[actual]
-                    }
+            seq, row_hash = latest[pk]
+            actual = content_hash(row)
+            if actual != row_hash:
+                source = _reordered_from(table, pk, actual)
+                if source is not None:
+                    message = _("rows were reordered: it holds the content of row %(pk)s") % {"pk": source}
                 else:
                     message = _("the row was edited")
                 problems.append(Problem(seq, table, pk, message))
-        for pk in sorted(current, key=lambda value: (len(value), value)):
-            problems.append(Problem(None, table, pk, _("the row was inserted outside the application (not chained)")))
+    # Links → rows: a row named by a link but gone was deleted.
+    for page in _pages(ChainLink.objects.filter(table=table).only("seq", "row_pk"), key="seq", chunk_size=chunk_size):
+        named = sorted({link.row_pk for link in page if _is_pk(model, link.row_pk)})
+        present = {pk for pk, _row in _raw_rows(model, named)} if named else set()
+        for link in page:
+            if link.row_pk in present:
+                continue
+            if ChainLink.objects.filter(table=table, row_pk=link.row_pk, seq__gt=link.seq).exists():
+                continue  # reported at the row's newest link
+            problems.append(Problem(link.seq, table, link.row_pk, _("the row was deleted")))
+    problems.sort(key=lambda p: p.seq)
+    problems += [
+        Problem(None, table, pk, _("the row was inserted outside the application (not chained)"))
+        for pk in sorted(unchained, key=lambda value: (len(value), value))
+    ]
+    return problems
+
+
+def verify(*, chunk_size: int = CHUNK_SIZE) -> list[Problem]:
+    """Every inconsistency between the chain, the chained tables and the sealed head, first broken link first.
+
+    Streams the chain and each table in pages of ``chunk_size`` rows (keyset pagination by primary key), so
+    memory stays flat however long the chain is; only the problems found are kept.
+    """
+    from .models import ChainHead, ChainLink
+
+    problems = _verify_links(chunk_size)
+    for model in chained_models():
+        problems += _verify_table(model, chunk_size)
 
     head = ChainHead.objects.order_by("-seq", "-id").first()
     if head is not None:
@@ -207,7 +295,7 @@ def verify() -> list[Problem]:
             problems.append(
                 Problem(head.seq, "audit_chainhead", str(head.pk), _("the sealed head's signature is forged"))
             )
-        elif by_seq.get(head.seq) != head.hash:
+        elif ChainLink.objects.filter(seq=head.seq).values_list("hash", flat=True).first() != head.hash:
             problems.append(
                 Problem(head.seq, "audit_chainlink", str(head.seq), _("the chain was truncated after a sealed head"))
             )

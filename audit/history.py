@@ -17,7 +17,15 @@ def tracked_history(**kwargs) -> HistoricalRecords:
 
 
 def attribute(obj: models.Model, *, actor, reason: str) -> models.Model:
-    """Name who makes the next save of ``obj`` and why; the history row records both."""
-    obj._history_user = actor
+    """Name who makes the next save of ``obj`` and why; the history row records both.
+
+    ``actor=None`` means the caller does not know who acts (e.g. a helper that creates a department's role
+    group on first use): the history row then names the signed-in user of the current request
+    (simple-history's middleware), rather than nobody. Outside a request it stays empty.
+    """
+    if actor is None:
+        obj.__dict__.pop("_history_user", None)
+    else:
+        obj._history_user = actor
     obj._change_reason = reason
     return obj

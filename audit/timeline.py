@@ -14,22 +14,36 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import AccessLog
 
 # Long texts (a notice's full wording) are cut in the timeline; the record's page shows them whole.
 MAX_VALUE_CHARS = 200
+# Events per timeline page.
+PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A foreign key value in a diff, shown as the related object's label once :func:`resolve` has run."""
+
+    model: type
+    pk: object
 
 
 @dataclass
 class Change:
     label: str
-    old: str
-    new: str
+    old: "str | Ref"
+    new: "str | Ref"
 
 
 @dataclass
@@ -41,6 +55,9 @@ class Event:
     reason: str = ""
     changes: list[Change] = field(default_factory=list)
     sort_key: tuple = ()
+    # The record an access-log row is about, labelled by :func:`resolve` (the title names its type and id).
+    target: "Ref | None" = None
+    subject: str = ""
 
 
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
@@ -60,9 +77,10 @@ def _display(model_field, value) -> str:
     if value is None or value == "":
         return "—"
     if model_field.is_relation:
-        return f"#{value}"
+        return Ref(model_field.related_model, value)
     choices = dict(model_field.flatchoices or ())
-    if value in choices:
+    # Only fields with choices are looked up: a JSON value (a dict or list) cannot be a dict key.
+    if choices and value in choices:
         return str(choices[value])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
@@ -95,22 +113,47 @@ def _changes(fields, previous, row) -> list[Change]:
     return changes
 
 
+def _previous_rows(history_model, pk_name: str, firsts: dict) -> dict:
+    """``object id → history row`` just before each of ``firsts`` (``object id → row``), in one query."""
+    if not firsts:
+        return {}
+    latest = max(row.history_date for row in firsts.values())
+    earlier = history_model.objects.filter(**{f"{pk_name}__in": list(firsts)}, history_date__lte=latest).order_by(
+        pk_name, "history_date", "pk"
+    )
+    found = {}
+    for candidate in earlier:
+        object_id = getattr(candidate, pk_name)
+        first = firsts[object_id]
+        if (candidate.history_date, candidate.pk) < (first.history_date, first.pk):
+            found[object_id] = candidate
+    return found
+
+
 def _history_events(model, filter_q: Q, *, kind: str = "change") -> list[Event]:
-    """One event per history row of ``model`` matching ``filter_q``, each diffed against the object's previous row."""
+    """One event per history row of ``model`` matching ``filter_q``, each diffed against the object's previous row.
+
+    A fixed number of queries however many rows match: the rows, and (when ``filter_q`` cuts an object's history,
+    e.g. by actor or period) the rows just before the first ones found.
+    """
     history_model = getattr(model, model._meta.simple_history_manager_attribute).model
     fields = _history_fields(history_model)
     pk_name = model._meta.pk.attname
     rows = list(
         history_model.objects.filter(filter_q).select_related("history_user").order_by(pk_name, "history_date", "pk")
     )
-    events, previous = [], {}
+    firsts = {}
+    for row in rows:
+        firsts.setdefault(getattr(row, pk_name), row)
+    # Filtered by actor or period: the object's previous version may lie outside the filter.
+    previous = _previous_rows(
+        history_model, pk_name, {oid: row for oid, row in firsts.items() if row.history_type != "+"}
+    )
+    events = []
     verbose = str(model._meta.verbose_name)
     for row in rows:
         object_id = getattr(row, pk_name)
         prev = previous.get(object_id)
-        if prev is None and row.history_type != "+":
-            # Filtered by actor or period: the object's previous version may lie outside the filter.
-            prev = row.prev_record
         action = _HISTORY_TYPES.get(row.history_type, row.history_type)
         title = {
             "created": _("%(model)s #%(id)s created"),
@@ -126,6 +169,7 @@ def _history_events(model, filter_q: Q, *, kind: str = "change") -> list[Event]:
                 reason=row.history_change_reason or "",
                 changes=_changes(fields, prev, row) if row.history_type != "-" else [],
                 sort_key=(row.history_date, 0, history_model._meta.db_table, row.pk),
+                target=Ref(model, object_id),
             )
         )
         previous[object_id] = row
@@ -150,8 +194,64 @@ def _access_events(filter_q: Q) -> list[Event]:
                 title=title,
                 reason=log.purpose,
                 sort_key=(log.at, 1, "audit_accesslog", log.pk),
+                target=Ref(log.target_type.model_class(), log.target_id) if log.target_type.model_class() else None,
             )
         )
+    return events
+
+
+# -- labels: foreign keys and records shown by name, looked up in bulk ------------------------------------
+
+
+def label(obj) -> str:
+    """How a related record reads in a timeline: a person by name, anything else as it names itself.
+
+    Entities name themselves with the masked identity number (``Entity.display_identifier``), never the full one.
+    """
+    if isinstance(obj, AbstractBaseUser):
+        full_name = obj.get_full_name() if hasattr(obj, "get_full_name") else ""
+        return f"{full_name} ({obj.get_username()})" if full_name else obj.get_username()
+    return Truncator(str(obj)).chars(MAX_VALUE_CHARS)
+
+
+def _fetch(model, pks) -> dict:
+    """``pk → label`` of ``model`` rows, one query (forward foreign keys joined, since labels often use them)."""
+    related = [f.name for f in model._meta.concrete_fields if f.is_relation and f.many_to_one]
+    rows = model._base_manager.filter(pk__in=pks)
+    if related:
+        rows = rows.select_related(*related)
+    return {obj.pk: label(obj) for obj in rows}
+
+
+def resolve(events) -> list:
+    """Replace every :class:`Ref` in ``events`` by the related record's label: one query per related model.
+
+    Run it on the events actually shown (one page), so the cost does not grow with the history.
+    A record deleted since (a revoked grant) reads ``#id``.
+    """
+    events = list(events)
+    wanted: dict[type, set] = {}
+    for event in events:
+        refs = [event.target] + [value for c in event.changes for value in (c.old, c.new)]
+        for ref in refs:
+            if isinstance(ref, Ref) and ref.model is not None:
+                wanted.setdefault(ref.model, set()).add(ref.pk)
+    labels = {model: _fetch(model, sorted(pks, key=str)) for model, pks in wanted.items()}
+
+    def text(ref):
+        if not isinstance(ref, Ref):
+            return ref
+        found = labels.get(ref.model, {}).get(ref.model._meta.pk.to_python(ref.pk))
+        return found if found is not None else f"#{ref.pk}"
+
+    for event in events:
+        for change in event.changes:
+            change.old, change.new = text(change.old), text(change.new)
+        if isinstance(event.target, Ref):
+            event.subject = labels.get(event.target.model, {}).get(
+                event.target.model._meta.pk.to_python(event.target.pk), ""
+            )
+            event.target = None
     return events
 
 
@@ -166,14 +266,50 @@ def _newest_first(events):
     return sorted(events, key=lambda e: e.sort_key, reverse=True)
 
 
+KINDS = {
+    "change": gettext_lazy("changes"),
+    "grant": gettext_lazy("access grants and revocations"),
+    "access": gettext_lazy("reads of personal data"),
+}
+
+
+def _tracked(model) -> bool:
+    return bool(getattr(model._meta, "simple_history_manager_attribute", None))
+
+
+def _is_grant_model(model) -> bool:
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    return issubclass(model, UserObjectPermissionBase | GroupObjectPermissionBase)
+
+
+def _hanging_off(target_model, field_name: str):
+    """``(model, field)`` of every tracked model whose foreign key ``field_name`` points at ``target_model``.
+
+    A model added later (e.g. a new kind of filing against a case) joins the timeline without a change here.
+    """
+    found = []
+    for model in apps.get_models():
+        if not _tracked(model):
+            continue
+        try:
+            fk = model._meta.get_field(field_name)
+        except FieldDoesNotExist:
+            continue
+        if (fk.many_to_one or fk.one_to_one) and fk.concrete and fk.related_model is target_model:
+            found.append((model, fk))
+    return found
+
+
 def case_timeline(case) -> list[Event]:
+    """The case, everything hanging off it (``case`` foreign keys), grants on it, and reads of it, newest first."""
     Evidence = apps.get_model("cases", "Evidence")
     Case = type(case)
     events = _history_events(Case, Q(id=case.pk))
-    for name in ("LegalDocument", "Sanction", "Decision", "Statement", "Notice", "Evidence", "Publication"):
-        events += _history_events(apps.get_model("cases", name), Q(case_id=case.pk))
-    for name in ("CaseUserObjectPermission", "CaseGroupObjectPermission"):
-        events += _history_events(apps.get_model("cases", name), Q(content_object_id=case.pk), kind="grant")
+    for model, fk in _hanging_off(Case, "case"):
+        events += _history_events(model, Q(**{fk.attname: case.pk}))
+    for model, fk in _hanging_off(Case, "content_object"):
+        events += _history_events(model, Q(**{fk.attname: case.pk}), kind="grant")
     evidence_ids = Evidence.history.filter(case_id=case.pk).values_list("id", flat=True).distinct()
     events += _access_events(
         _targets(Case, [case.pk]) | _targets(Evidence, evidence_ids) | _targets(type(case.entity), [case.entity_id])
@@ -182,6 +318,10 @@ def case_timeline(case) -> list[Event]:
 
 
 def entity_timeline(entity) -> list[Event]:
+    """The entity, its responsible persons and representatives, and reads of it, newest first.
+
+    Cases against the entity are not included: each has its own timeline, seen by whoever may see that case.
+    """
     Entity = type(entity)
     EntityRelation = apps.get_model("entities", "EntityRelation")
     Representative = apps.get_model("entities", "Representative")
@@ -192,8 +332,12 @@ def entity_timeline(entity) -> list[Event]:
     return _newest_first(events)
 
 
-def user_activity(user, *, start=None, end=None) -> list[Event]:
-    """What ``user`` changed (every tracked model) and read (the access log) between ``start`` and ``end``."""
+def user_activity(user, *, start=None, end=None, kinds=None) -> list[Event]:
+    """What ``user`` changed (every tracked model), granted or revoked, and read (the access log) in a period.
+
+    ``kinds`` limits it to some of :data:`KINDS` (all by default).
+    """
+    kinds = set(kinds or KINDS)
     period = Q()
     if start:
         period &= Q(history_date__gte=start)
@@ -201,12 +345,23 @@ def user_activity(user, *, start=None, end=None) -> list[Event]:
         period &= Q(history_date__lt=end)
     events = []
     for model in apps.get_models():
-        if getattr(model._meta, "simple_history_manager_attribute", None):
-            events += _history_events(model, Q(history_user=user) & period)
-    reads = Q(actor=user)
-    if start:
-        reads &= Q(at__gte=start)
-    if end:
-        reads &= Q(at__lt=end)
-    events += _access_events(reads)
+        if not _tracked(model):
+            continue
+        kind = "grant" if _is_grant_model(model) else "change"
+        if kind in kinds:
+            events += _history_events(model, Q(history_user=user) & period, kind=kind)
+    if "access" in kinds:
+        reads = Q(actor=user)
+        if start:
+            reads &= Q(at__gte=start)
+        if end:
+            reads &= Q(at__lt=end)
+        events += _access_events(reads)
     return _newest_first(events)
+
+
+def paginate(events, page_number, *, per_page: int = PER_PAGE):
+    """One page of a timeline (newest first), its labels resolved: the cost of a page does not grow with the history."""
+    page = Paginator(events, per_page, allow_empty_first_page=True).get_page(page_number)
+    page.object_list = resolve(page.object_list)
+    return page

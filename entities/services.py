@@ -1,5 +1,6 @@
 """The only writers of the entity registry. Every write is atomic and leaves a history row with its actor."""
 
+import secrets
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -246,3 +247,36 @@ def entities_reencrypt(*, actor=None, batch_size: int = 500) -> int:
                 entity.save()  # the field encrypts with the newest key
                 changed += 1
     return changed
+
+
+# What a de-identified person is called from then on (stored data, the same in every language).
+DEIDENTIFIED_NAME = "(de-identified)"
+# The fields of a person that identify them, blanked in every history row by the retention purge.
+PERSONAL_FIELDS = ("name", "id_number", "id_number_hash", "id_number_masked")
+
+
+@transaction.atomic
+def entity_deidentify(*, entity: Entity, actor, reason: str) -> bool:
+    """De-identify a natural person at the end of the retention period (DESIGN §7); False if already done.
+
+    The history rows lose the name and identity number through the one audited purge path
+    (``audit.services.history_purge_personal_data``: the chain records who, what and why); the live row
+    is then saved as a normal, attributed change with a placeholder name and no identity number. The keyed
+    hash becomes a random value, so the person can no longer be found by number, and no one else collides.
+    """
+    from audit.services import history_purge_personal_data
+
+    entity = Entity.objects.select_for_update().get(pk=entity.pk)
+    if not entity.is_natural_person or entity.id_number is None:
+        return False
+    rows = list(Entity.history.filter(id=entity.pk).values_list("history_id", flat=True))
+    history_purge_personal_data(
+        actor=actor, history_model=Entity.history.model, pks=rows, fields=PERSONAL_FIELDS, reason=reason
+    )
+    entity.name = DEIDENTIFIED_NAME
+    entity.id_number = None
+    entity.id_number_masked = ""
+    entity.id_number_hash = secrets.token_hex(32)
+    attribute(entity, actor=actor, reason=reason)
+    entity.save()
+    return True

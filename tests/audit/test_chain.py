@@ -165,3 +165,73 @@ def test_broken_chain_fails_the_command(trail):
     with pytest.raises(CommandError, match="cases_historicalcase"):
         call_command("verify_audit", stdout=io.StringIO(), stderr=err)
     assert "BROKEN" in err.getvalue()
+
+
+# -- streaming: verify reads the chain and each table in pages ------------------------------------------------
+
+
+def _tamper_edit(case):
+    row = case.history.order_by("history_id")[1]
+    _untriggered("UPDATE cases_historicalcase SET facts = %s WHERE history_id = %s", ["nothing", row.pk])
+
+
+def _tamper_delete_link(case):
+    links = list(ChainLink.objects.order_by("seq"))
+    _untriggered("DELETE FROM audit_chainlink WHERE seq = %s", [links[3].seq])
+
+
+def _tamper_reorder_rows(case):
+    a, b = case.history.order_by("history_id")[:2]
+    _untriggered("UPDATE cases_historicalcase SET history_id = %s WHERE history_id = %s", [-1, a.pk])
+    _untriggered("UPDATE cases_historicalcase SET history_id = %s WHERE history_id = %s", [a.pk, b.pk])
+    _untriggered("UPDATE cases_historicalcase SET history_id = %s WHERE history_id = %s", [b.pk, -1])
+
+
+def _tamper_delete_row(case):
+    row = case.history.order_by("history_id").first()
+    _untriggered("DELETE FROM cases_historicalcase WHERE history_id = %s", [row.pk])
+
+
+@pytest.mark.parametrize("tamper", [_tamper_edit, _tamper_delete_link, _tamper_reorder_rows, _tamper_delete_row])
+def test_small_pages_find_exactly_what_one_big_page_finds(trail, tamper):
+    case, _person = trail
+    tamper(case)
+    whole = chain.verify(chunk_size=1_000_000)
+    assert whole
+    for chunk_size in (1, 2, 3, 7):
+        assert chain.verify(chunk_size=chunk_size) == whole, chunk_size
+
+
+def test_a_break_at_a_page_boundary_is_named(trail):
+    """With pages of two, the first link and the first row of a page are compared with the previous page's last."""
+    links = list(ChainLink.objects.order_by("seq"))
+    assert len(links) > 5
+    # links[2] opens the second page of links: delete the link before it, which closed the first page.
+    _untriggered("DELETE FROM audit_chainlink WHERE seq = %s", [links[1].seq])
+    # The third row of a table opens the second page of that table.
+    model = next(m for m in chain.chained_models() if m._default_manager.count() >= 3)
+    table, pk = model._meta.db_table, sorted(model._default_manager.values_list("pk", flat=True))[2]
+    column = next(f.column for f in model._meta.concrete_fields if f.get_internal_type() in ("CharField", "TextField"))
+    _untriggered(f'UPDATE "{table}" SET "{column}" = %s WHERE "{model._meta.pk.column}" = %s', ["tampered", pk])
+    problems = chain.verify(chunk_size=2)
+    assert problems == chain.verify()
+    assert (problems[0].seq, problems[0].message) == (links[2].seq, "the link before it was deleted or reordered")
+    edited = [(p.row_pk, p.message) for p in problems if p.table == table and "edited" in p.message]
+    assert edited == [(str(pk), "the row was edited")]
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=f"{links[2].table}:{links[2].row_pk}"):
+        call_command("verify_audit", "--chunk-size", "2", stdout=io.StringIO(), stderr=err)
+    assert f"link #{links[2].seq}" in err.getvalue()
+
+
+def test_verify_reads_in_pages(trail, django_assert_max_num_queries):
+    """Clean chain, pages of one: the query count grows with the rows, but no query reads a whole table."""
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(conn) as queries:
+        assert chain.verify(chunk_size=1) == []
+    table_reads = [q["sql"] for q in queries.captured_queries if 'FROM "cases_historicalcase"' in q["sql"]]
+    assert table_reads and all("LIMIT" in sql or " IN (" in sql for sql in table_reads)
+    chain_reads = [q["sql"] for q in queries.captured_queries if 'FROM "audit_chainlink"' in q["sql"]]
+    assert chain_reads and all("LIMIT" in sql or "WHERE" in sql for sql in chain_reads)

@@ -115,3 +115,190 @@ def test_activity_page_filters_by_period_and_logs_the_view(client, submitted, ca
 def test_activity_view_is_for_auditors_only(client, caseworker):
     client.force_login(caseworker)
     assert client.get(reverse("admin:audit_activity")).status_code == 404
+
+
+# -- readable values: related records by name, identifiers masked ------------------------------------------
+
+
+def _resolved(events):
+    from audit.timeline import resolve
+
+    return resolve(events)
+
+
+def test_foreign_keys_read_as_the_related_records_label(submitted, caseworker, supervisor):
+    from cases.models import CatalogueItem, MeasureType
+
+    caseworker.first_name, caseworker.last_name = "Chen", "Yi"
+    caseworker.save()
+    reviewer = UserFactory(role=roles.APPEALS_REVIEWER, first_name="Lin", last_name="Er")
+    case_grant_user(case=submitted, actor=supervisor, user=reviewer, reason="second opinion")
+    events = _resolved(case_timeline(submitted))
+    changes = [(c.label, c.new) for e in events for c in e.changes]
+    assert ("conduct (catalogue item)", str(CatalogueItem.objects.get(code="tax_major_violation"))) in changes
+    assert ("measure", str(MeasureType.objects.get(code="public_disclosure"))) in changes
+    assert ("caseworker", "Chen Yi (cw_tax)") in changes
+    assert ("user", "Lin Er (" + reviewer.username + ")") in changes
+    assert not any(str(value).startswith("#") for _label, value in changes)
+    # Each event names its record too: the case by its number.
+    assert any(e.subject == submitted.number for e in events)
+
+
+def test_related_persons_are_labelled_with_the_masked_identity_number(db, supervisor, firm):
+    from entities.models import EntityRelation
+    from entities.services import relation_add
+
+    person = EntityFactory(person=True, name="Zhou Jiu")
+    relation_add(actor=supervisor, organisation=firm, person=person, role=EntityRelation.Role.LEGAL_REPRESENTATIVE)
+    events = _resolved(entity_timeline(firm))
+    persons = [c.new for e in events for c in e.changes if c.label == "person"]
+    assert persons == [f"Zhou Jiu ({person.id_number_masked})"]
+    assert person.id_number not in persons[0] and "*" in persons[0]
+
+
+def test_a_deleted_related_record_reads_as_its_id(submitted, supervisor):
+    from cases.services.access import case_revoke_user
+
+    reviewer = UserFactory(role=roles.APPEALS_REVIEWER)
+    case_grant_user(case=submitted, actor=supervisor, user=reviewer, reason="a while")
+    case_revoke_user(case=submitted, actor=supervisor, user=reviewer, reason="done")
+    grants = [e for e in _resolved(case_timeline(submitted)) if e.kind == "grant" and "deleted" in e.title]
+    assert grants and grants[0].subject == ""  # the grant row is gone; its title still names it by id
+
+
+# -- pagination and a fixed number of queries per page -----------------------------------------------------
+
+
+def _timeline_queries(client, url, **params):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return len(queries), response
+
+
+def _more_entries(case, supervisor, count):
+    """``count`` more timeline entries: grants to distinct people, and reads of the case."""
+    for index in range(count // 2):
+        case_grant_user(case=case, actor=supervisor, user=UserFactory(role=roles.APPEALS_REVIEWER), reason="r")
+        AccessLog.objects.create(
+            actor=supervisor, action="view", target_type_id=_ct(case), target_id=case.pk, purpose=f"check {index}"
+        )
+
+
+def test_timeline_queries_do_not_grow_with_its_length(client, submitted, supervisor):
+    """Labels are looked up per related model on the page shown, never per entry."""
+    from audit.timeline import PER_PAGE
+
+    client.force_login(supervisor)
+    url = reverse("admin:audit_timeline_case", args=[submitted.pk])
+    assert len(case_timeline(submitted)) < PER_PAGE
+    client.get(url)  # warm the caches (content types, the session) as any earlier page would
+    few, _response = _timeline_queries(client, url)
+    _more_entries(submitted, supervisor, 3 * PER_PAGE)
+    assert len(case_timeline(submitted)) > 3 * PER_PAGE
+    many, response = _timeline_queries(client, url)
+    second, _response = _timeline_queries(client, url, page=2)
+    third, _response = _timeline_queries(client, url, page=3)
+    # A page of grants and reads names fewer kinds of record than a draft's page (measures, documents...).
+    assert many <= few
+    assert many == second == third
+    assert len(response.context["events"]) == PER_PAGE
+
+
+def test_entity_timeline_with_5_and_50_entries_costs_the_same(client, db, supervisor, firm):
+    from entities.models import Representative
+    from entities.services import representative_add
+
+    client.force_login(supervisor)
+    url = reverse("admin:audit_timeline_entity", args=[firm.pk])
+    client.get(url)  # warm the caches (content types, the session) as any earlier page would
+
+    def grow_to(total):
+        # Each unit: a representative registered (labels: the portal user, the entity, who verified) and a read.
+        while len(entity_timeline(firm)) < total:
+            representative_add(
+                actor=supervisor, user=UserFactory(role=roles.ENTITY_REPRESENTATIVE), entity=firm,
+                relationship=Representative.Relationship.AUTHORISED_AGENT,
+            )  # fmt: skip
+            AccessLog.objects.create(
+                actor=UserFactory(role=roles.AUDITOR), action="view", target_type_id=_ct(firm),
+                target_id=firm.pk, purpose="p",
+            )  # fmt: skip
+
+    grow_to(5)
+    five, response = _timeline_queries(client, url)
+    assert 5 <= len(response.context["events"]) < 10
+    grow_to(50)
+    fifty, response = _timeline_queries(client, url)
+    assert len(response.context["events"]) == 50
+    assert five == fifty
+
+
+def test_timeline_pages_are_newest_first_and_linked(client, submitted, supervisor):
+    client.force_login(supervisor)
+    _more_entries(submitted, supervisor, 80)
+    url = reverse("admin:audit_timeline_case", args=[submitted.pk])
+    first = client.get(url)
+    second = client.get(url, {"page": 2})
+    page1, page2 = first.context["events"], second.context["events"]
+    assert page1[0].at >= page1[-1].at >= page2[0].at >= page2[-1].at
+    body = first.content.decode()
+    assert "page=2" in body and "Page 1 of" in body
+    assert client.get(url, {"page": "999"}).status_code == 200  # past the end: the last page
+    assert client.get(url, {"page": "x"}).status_code == 200  # not a number: the first page
+
+
+def test_one_chronological_view_across_kinds(client, submitted, supervisor):
+    case = services.case_approve(case=submitted, actor=supervisor)
+    case_grant_user(case=case, actor=supervisor, user=UserFactory(role=roles.APPEALS_REVIEWER), reason="r")
+    AccessLog.objects.create(actor=supervisor, action="view", target_type_id=_ct(case), target_id=case.pk, purpose="p")
+    events = case_timeline(case)
+    assert {e.kind for e in events} == {"change", "grant", "access"}
+    assert [e.sort_key for e in events] == sorted((e.sort_key for e in events), reverse=True)
+    titles = " ".join(e.title for e in events)
+    assert "decision" in titles and "notice" in titles
+
+
+# -- the auditor's view: filters --------------------------------------------------------------------------
+
+
+def test_activity_filters_by_kind(submitted, caseworker, supervisor):
+    case = services.case_approve(case=submitted, actor=supervisor)
+    case_grant_user(case=case, actor=supervisor, user=UserFactory(role=roles.APPEALS_REVIEWER), reason="r")
+    AccessLog.objects.create(actor=supervisor, action="view", target_type_id=_ct(case), target_id=case.pk, purpose="p")
+    assert {e.kind for e in user_activity(supervisor)} == {"change", "grant", "access"}
+    for kind in ("change", "grant", "access"):
+        assert {e.kind for e in user_activity(supervisor, kinds=[kind])} == {kind}
+
+
+def test_activity_page_filters_by_kind_and_keeps_it_in_the_export(client, submitted, caseworker, supervisor, auditor):
+    case = services.case_approve(case=submitted, actor=supervisor)
+    case_grant_user(case=case, actor=supervisor, user=UserFactory(role=roles.APPEALS_REVIEWER), reason="why")
+    client.force_login(auditor)
+    url = reverse("admin:audit_activity")
+    response = client.get(url, {"user": supervisor.username, "kind": "grant"})
+    assert {e.kind for e in response.context["events"]} == {"grant"}
+    export = client.get(url, {"user": supervisor.username, "kind": "grant", "format": "csv", "purpose": "review"})
+    rows = export.content.decode("utf-8-sig").splitlines()[1:]
+    assert rows and all(",grant," in row for row in rows)
+    assert AccessLog.objects.filter(action="export", actor=auditor, purpose="review").count() == 1
+
+
+def test_activity_of_a_period_diffs_against_the_version_before_it(make_draft, caseworker):
+    """A change made in the period is shown against the version before the period, not as a creation."""
+    import datetime
+
+    from django.utils import timezone
+
+    from cases.services import case_update
+
+    draft = make_draft()
+    start = timezone.now() + datetime.timedelta(microseconds=1)
+    case_update(case=draft, actor=caseworker, facts="Corrected facts.", catalogue_item=draft.catalogue_item,
+                severity=draft.severity, internal_notes="")  # fmt: skip
+    events = _resolved(user_activity(caseworker, start=start))
+    facts = [c for e in events for c in e.changes if c.label == "facts"]
+    assert facts and facts[0].old and facts[0].new == "Corrected facts."

@@ -19,11 +19,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Once, when the chain is introduced on an existing database: chain rows written before it.",
         )
+        parser.add_argument(
+            "--chunk-size",
+            type=int,
+            default=chain.CHUNK_SIZE,
+            help=f"Rows read per query (default {chain.CHUNK_SIZE}); memory stays flat however long the chain.",
+        )
 
-    def handle(self, *args, seal=False, adopt_unchained=False, **options):
+    def handle(self, *args, seal=False, adopt_unchained=False, chunk_size=chain.CHUNK_SIZE, **options):
+        if chunk_size < 1:
+            raise CommandError("--chunk-size must be at least 1")
         if adopt_unchained:
-            self._adopt()
-        problems = chain.verify()
+            self._adopt(chunk_size)
+        problems = chain.verify(chunk_size=chunk_size)
         links = ChainLink.objects.count()
         if problems:
             first = problems[0]
@@ -37,10 +45,10 @@ class Command(BaseCommand):
             if head is not None:
                 self.stdout.write(self.style.SUCCESS(f"Sealed head at link #{head.seq}."))
 
-    def _adopt(self):
+    def _adopt(self, chunk_size):
         adopted = 0
         with transaction.atomic():
-            for problem in chain.verify():
+            for problem in chain.verify(chunk_size=chunk_size):
                 if problem.seq is None:
                     model = next(m for m in chain.chained_models() if m._meta.db_table == problem.table)
                     chain.append(model, problem.row_pk, note="adopted")

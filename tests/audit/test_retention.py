@@ -1,0 +1,116 @@
+"""The retention purge (issue 8): de-identify persons whose retention ended, audited, idempotent, chain intact."""
+
+import datetime
+import io
+
+import pytest
+from django.core.management import call_command
+
+from audit import chain
+from audit.models import ChainLink
+from audit.retention import expired_persons
+from cases import services
+from entities.models import Entity, EntityRelation
+from entities.services import DEIDENTIFIED_NAME, entity_update, relation_add
+from tests.factories import EntityFactory
+
+LATER = datetime.date(2100, 1, 1)
+PERSON_MEASURES = (("public_disclosure", 24),)
+
+
+@pytest.fixture
+def person(db, make_draft, caseworker, supervisor):
+    """A person with one case, rejected (closed) today, whose name was corrected once (two history rows)."""
+    person = EntityFactory(person=True, name="Zheng Shiyi")
+    entity_update(entity=person, actor=caseworker, name="Zheng Shiyi (corrected)", region_code=person.region_code)
+    case = services.case_submit(case=make_draft(entity=person, measures=PERSON_MEASURES), actor=caseworker)
+    services.case_reject(case=case, actor=supervisor, reasons="Not our jurisdiction.")
+    person.refresh_from_db()
+    return person
+
+
+def _run(*args):
+    out = io.StringIO()
+    call_command("purge_expired_personal_data", *args, "--date", LATER.isoformat(), stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def rehearsal(settings):
+    settings.DEBUG = True  # a future --date is a rehearsal, allowed with DEBUG on only
+
+
+def test_dry_run_lists_the_person_masked_and_changes_nothing(person):
+    links = ChainLink.objects.count()
+    history = list(Entity.history.filter(id=person.pk).values_list("name", flat=True))
+    out = _run("--dry-run")
+    assert f"entity #{person.pk} ({person.id_number_masked})" in out
+    assert "1 person(s) would be de-identified" in out
+    assert person.name not in out and person.id_number not in out
+    person.refresh_from_db()
+    assert person.name == "Zheng Shiyi (corrected)" and person.id_number
+    assert list(Entity.history.filter(id=person.pk).values_list("name", flat=True)) == history
+    assert ChainLink.objects.count() == links
+
+
+def test_real_run_de_identifies_audits_and_keeps_the_chain_verifiable(person):
+    from django.conf import settings
+
+    rows = Entity.history.filter(id=person.pk).count()
+    out = _run()
+    assert "1 person(s) de-identified" in out and person.name not in out
+    person.refresh_from_db()
+    assert person.name == DEIDENTIFIED_NAME
+    assert person.id_number is None and person.id_number_masked == ""
+    old = Entity.history.filter(id=person.pk).order_by("history_id")[:rows]
+    assert all(r.name == "" and r.id_number is None and r.id_number_hash is None for r in old)
+    # The live change is attributed to the system account, with the reason; each purge is a chained link.
+    newest = Entity.history.filter(id=person.pk).order_by("-history_id").first()
+    assert newest.history_user.username == settings.LIFECYCLE_SYSTEM_USERNAME
+    assert "retention period ended" in newest.history_change_reason
+    rehash = ChainLink.objects.filter(kind=ChainLink.Kind.REHASH)
+    assert rehash.count() == rows and all("retention period ended" in link.note for link in rehash)
+    assert chain.verify() == []
+    verified = io.StringIO()
+    call_command("verify_audit", stdout=verified)
+    assert "intact" in verified.getvalue()
+
+
+def test_second_run_is_a_no_op(person):
+    _run()
+    links = ChainLink.objects.count()
+    history = Entity.history.count()
+    assert "0 person(s) de-identified" in _run()
+    assert (ChainLink.objects.count(), Entity.history.count()) == (links, history)
+    assert expired_persons(today=LATER) == []
+
+
+def test_retention_not_yet_ended_is_kept(person):
+    assert expired_persons(today=datetime.date.today()) == []  # noqa: DTZ011
+    assert [e.entity_id for e in expired_persons(today=LATER)] == [person.pk]
+
+
+def test_a_person_with_an_open_case_is_kept(person, make_draft):
+    make_draft(entity=person, measures=PERSON_MEASURES)
+    assert expired_persons(today=LATER) == []
+
+
+def test_a_current_responsible_person_is_kept(person, supervisor, firm):
+    relation_add(actor=supervisor, organisation=firm, person=person, role=EntityRelation.Role.LEGAL_REPRESENTATIVE)
+    assert expired_persons(today=LATER) == []
+
+
+def test_organisations_are_never_purged(db, make_draft, caseworker, supervisor, firm):
+    case = services.case_submit(case=make_draft(entity=firm), actor=caseworker)
+    services.case_reject(case=case, actor=supervisor, reasons="x")
+    assert expired_persons(today=LATER) == []
+
+
+def test_a_future_date_is_refused_without_debug(person, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="future"):
+        _run()
+    person.refresh_from_db()
+    assert person.id_number
