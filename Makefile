@@ -11,7 +11,7 @@ DEMO_PASSWORD ?= demo
 HOST ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo migrate test test-pg lint fmt check messages clean
+.PHONY: help venv run demo migrate test test-pg bench lint fmt check messages clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ check: venv var/static ## Django checks, missing migrations, and the production 
 messages: venv ## Extract translatable strings into locale/*/LC_MESSAGES/django.po and compile them
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore=.venv --ignore=var --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: venv ## Benchmark on PostgreSQL vs the naive setup and the SQL floor (BENCH_SIZES=S for a quick run; docs/performance.md)
+	$(PY) bench/run.py
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

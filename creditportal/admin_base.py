@@ -8,7 +8,10 @@ list-filter values only ever show in-scope rows, and an out-of-scope object answ
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import connections
 from django.http import Http404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -27,8 +30,53 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in related]
 
 
+class EstimatedCountPaginator(Paginator):
+    """A paginator that never runs an exact ``COUNT(*)`` over a big table (DESIGN §10, issue 11).
+
+    - Unfiltered (the whole table, e.g. an overseer's list): PostgreSQL's planner estimate
+      (``pg_class.reltuples``), a catalogue lookup instead of a scan; exact below ``EXACT_BELOW`` rows.
+    - Filtered (a scoped list, a search, a filter): an exact count of at most ``CAP`` rows; beyond that the
+      count stops at ``CAP`` (``capped`` is true) and only the first ``CAP`` rows are paged through, since a
+      deep ``OFFSET`` costs as much as reading every row before it. Filters and search narrow the list.
+    - SQLite (the embedded demo, the quick tests): always the exact count.
+    """
+
+    CAP = 10_000
+    EXACT_BELOW = 50_000
+
+    @cached_property
+    def count(self):
+        self.capped = False
+        queryset = self.object_list
+        query = getattr(queryset, "query", None)
+        if query is None:
+            return super().count
+        connection = connections[queryset.db]
+        if connection.vendor != "postgresql":
+            return super().count
+        if not query.where and not query.distinct and not query.combinator:
+            estimate = self._estimate(connection, queryset.model._meta.db_table)
+            if estimate >= self.EXACT_BELOW:
+                return estimate
+            return super().count
+        counted = queryset.order_by()[: self.CAP + 1].count()
+        if counted > self.CAP:
+            self.capped = True
+            return self.CAP
+        return counted
+
+    @staticmethod
+    def _estimate(connection, table: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
+            row = cursor.fetchone()
+        return max(int(row[0]), 0) if row and row[0] is not None else 0
+
+
 class ScopedModelAdmin(SimpleHistoryAdmin):
     """Scoped querysets, object-aware permissions, no bulk delete, read-only history."""
+
+    paginator = EstimatedCountPaginator
 
     # Exact counts over big tables are costly and leak nothing useful (DESIGN §10); no facet counts either.
     show_full_result_count = False

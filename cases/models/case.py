@@ -1,8 +1,10 @@
 """Cases and what hangs off them (DESIGN §4–5). Only ``cases.services`` change these rows."""
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +102,10 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["department", "state", "-created_at"], name="case_department_state_idx"),
             models.Index(fields=["entity", "-created_at"], name="case_entity_idx"),
+            # Issue 11: the changelist's order, lists filtered by state, admin search (PostgreSQL only: 0009).
+            models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
+            models.Index(fields=["state", "-created_at"], name="case_state_created_idx"),
+            GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="case_number_trgm"),
         ]
         constraints = [
             # Four eyes (DESIGN §5): whoever approves or decides is never who submitted.
