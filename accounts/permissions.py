@@ -116,11 +116,11 @@ _STATES_HIDDEN_FROM_ENTITY = ("draft", "submitted", "rejected")
 _ENTITY_VISIBLE_VIA_CASE = frozenset(
     {
         "cases.legaldocument", "cases.sanction", "cases.notice", "cases.statement", "cases.publication",
-        "cases.filing", "cases.filingattachment",
+        "cases.filing", "cases.filingattachment", "cases.statementattachment",
     }
 )  # fmt: skip
 # How a row that hangs off a case reaches it.
-_CASE_PATH = {"cases.filingattachment": "filing__case"}
+_CASE_PATH = {"cases.filingattachment": "filing__case", "cases.statementattachment": "statement__case"}
 
 
 def represented_cases(queryset: QuerySet, user) -> QuerySet:
@@ -191,6 +191,7 @@ _RULES: dict[str, Rule] = {
     "cases.publication": _via_case,
     "cases.filing": _via_case,
     "cases.filingattachment": _via_case,
+    "cases.statementattachment": _via_case,
     "cases.notification": _notification_rule,
     "accounts.user": _user_rule,
     "entities.entity": _entity_rule,

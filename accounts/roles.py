@@ -46,7 +46,7 @@ _CATALOGUE_EDIT = {
 # Everything that hangs off a case, read-only: the case page shows it to whoever may see the case.
 _CASE_READ = _view(
     "cases.case", "cases.legaldocument", "cases.evidence", "cases.sanction", "cases.decision", "cases.notice",
-    "cases.statement", "cases.publication", "cases.filing", "cases.filingattachment",
+    "cases.statement", "cases.publication", "cases.filing", "cases.filingattachment", "cases.statementattachment",
 )  # fmt: skip
 # Every member of staff reads their own notifications; overseers read everyone's and the e-mail deliveries.
 _NOTIFICATIONS = _view("cases.notification")

@@ -12,7 +12,7 @@ from audit.models import AccessLog
 from audit.services import access_log_write
 
 from .evidence import safe_download_name
-from .models import Evidence, FilingAttachment
+from .models import Evidence, FilingAttachment, StatementAttachment
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +74,13 @@ def filing_attachment_download(request, pk: int):
         raise Http404  # the entity reads its own filings in the portal
     attachment = get_object_or_404(scope(FilingAttachment.objects.all(), request.user, "view"), pk=pk)
     return _send(request, attachment, what="Filing attachment")
+
+
+@require_GET
+@login_required
+def statement_attachment_download(request, pk: int):
+    """Evidence the entity filed with its statement (staff who see the case)."""
+    if not request.user.is_staff:
+        raise Http404  # the entity reads its own statement in the portal
+    attachment = get_object_or_404(scope(StatementAttachment.objects.all(), request.user, "view"), pk=pk)
+    return _send(request, attachment, what="Statement attachment")

@@ -24,20 +24,6 @@ class PortalPasswordResetForm(PasswordResetForm):
         return (user for user in super().get_users(email) if not user.is_staff)
 
 
-class StatementForm(forms.Form):
-    text = forms.CharField(
-        label=_("Your statement or objection"),
-        widget=forms.Textarea(attrs={"rows": 10}),
-        max_length=STATEMENT_MAX_LENGTH,
-    )
-
-
-class InviteForm(forms.Form):
-    username = forms.CharField(label=_("User name"), max_length=150)
-    email = forms.EmailField(label=_("E-mail"))
-    relationship = forms.ChoiceField(label=_("Relationship"), choices=Representative.Relationship.choices)
-
-
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -76,6 +62,21 @@ class PublicStatementForm(forms.Form):
         label=_("Your statement"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("Shown with the published entry, up to 500 characters. Leave empty to remove it."),
     )  # fmt: skip
+
+
+class StatementForm(forms.Form):
+    text = forms.CharField(
+        label=_("Your statement or objection"),
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=STATEMENT_MAX_LENGTH,
+    )
+    files = MultipleFileField(label=_("Evidence (optional)"), required=False, help_text=_FILES_HELP)
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"))
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=Representative.Relationship.choices)
 
 
 class AppealForm(forms.Form):

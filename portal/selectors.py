@@ -37,7 +37,9 @@ def my_cases(user, *, entity: Entity | None = None) -> QuerySet:
                 "sanctions",
                 queryset=Sanction.objects.exclude(status=Sanction.Status.WITHDRAWN).select_related("measure_type"),
             ),
-            Prefetch("statements", queryset=Statement.objects.order_by("recorded_at", "pk")),
+            Prefetch(
+                "statements", queryset=Statement.objects.order_by("recorded_at", "pk").prefetch_related("attachments")
+            ),
             Prefetch("filings", queryset=Filing.objects.order_by("filed_at", "pk")),
         )
         .order_by("-notice_served_at", "-pk")
@@ -114,7 +116,15 @@ def _case_export(case: Case, notices: list[Notice]) -> dict:
             for sanction in case.sanctions.all()
         ],
         "statements": [
-            {"received_on": _date(statement.received_on), "text": statement.text} for statement in case.statements.all()
+            {
+                "received_on": _date(statement.received_on),
+                "text": statement.text,
+                "attachments": [
+                    {"name": a.original_name, "type": a.content_type, "size": a.size, "sha256": a.sha256}
+                    for a in statement.attachments.all()
+                ],
+            }
+            for statement in case.statements.all()
         ],
         "notices": [
             {

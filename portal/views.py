@@ -212,10 +212,12 @@ def statement_file(request, pk: int):
     """File a statement or objection while the statement window is open; refused with the date otherwise."""
     case = _my_case(request, pk)
     refusal = statement_window_refusal(case)
-    form = StatementForm(request.POST or None)
+    form = StatementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            receipt = portal_statement_file(case=case, actor=request.user, text=form.cleaned_data["text"])
+            receipt = portal_statement_file(
+                case=case, actor=request.user, text=form.cleaned_data["text"], uploads=request.FILES.getlist("files")
+            )
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 for field, errors in error.error_dict.items():

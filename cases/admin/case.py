@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -159,7 +159,19 @@ class DecisionInline(ReadOnlyInline):
 
 class StatementInline(ReadOnlyInline):
     model = Statement
-    fields = readonly_fields = ["received_on", "text", "recorded_by"]
+    fields = readonly_fields = ["received_on", "text", "recorded_by", "evidence"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("attachments")
+
+    @admin.display(description=_("evidence of the entity"))
+    def evidence(self, statement):
+        links = format_html_join(
+            ", ", '<a href="{}">{}</a>',
+            ((reverse("cases:statement_attachment_download", args=[a.pk]), a.original_name)
+             for a in statement.attachments.all()),
+        )  # fmt: skip
+        return links or "—"
 
 
 class NoticeInline(ReadOnlyInline):

@@ -1,7 +1,7 @@
 from .case import Case, CaseNumberSequence, Decision, LegalDocument, Notice, Sanction, Statement
 from .catalogue import CalendarDay, CatalogueItem, LegalSource, MeasureType, RulePeriod, Severity
 from .evidence import Evidence
-from .filing import Filing, FilingAttachment
+from .filing import Filing, FilingAttachment, StatementAttachment
 from .notification import Notification
 from .permissions import CaseGroupObjectPermission, CaseUserObjectPermission
 from .publication import Publication
@@ -27,4 +27,5 @@ __all__ = [
     "Sanction",
     "Severity",
     "Statement",
+    "StatementAttachment",
 ]

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from audit.history import tracked_history
 
@@ -41,7 +42,7 @@ class Filing(models.Model):
         REVOKED = "revoked", _("upheld: the record is revoked")
         CORRECTED = "corrected", _("upheld: the record is corrected")
         PARTLY_UPHELD = "partly_upheld", _("partly upheld: the record is corrected in part")
-        DISMISSED = "dismissed", _("dismissed")
+        DISMISSED = "dismissed", pgettext_lazy("filing outcome", "dismissed")
         REPAIRED = "repaired", _("credit repair granted")
         REFUSED = "refused", _("credit repair refused")
 
@@ -156,16 +157,27 @@ class Filing(models.Model):
         return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()
 
 
-class FilingAttachment(models.Model):
-    """A proof uploaded with a filing: checked like evidence and kept in the same private storage."""
+class Attachment(models.Model):
+    """A document the entity uploaded: checked like evidence (``cases.evidence.inspect_upload``), kept privately."""
 
-    filing = models.ForeignKey(Filing, verbose_name=_("filing"), on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(_("file"), storage=evidence_storage, upload_to=evidence_path, max_length=200)
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("detected type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+
+class FilingAttachment(Attachment):
+    """A proof uploaded with an objection, appeal or repair application (or supplied when asked for)."""
+
+    filing = models.ForeignKey(Filing, verbose_name=_("filing"), on_delete=models.PROTECT, related_name="attachments")
     history = tracked_history(table_name="portal_historicalfilingattachment")
 
     class Meta:
@@ -174,5 +186,16 @@ class FilingAttachment(models.Model):
         verbose_name_plural = _("filing attachments")
         ordering = ["filing", "id"]
 
-    def __str__(self):
-        return self.original_name
+
+class StatementAttachment(Attachment):
+    """Evidence the entity files with its statement (陈述申辩) on the pre-decision notice."""
+
+    statement = models.ForeignKey(
+        "cases.Statement", verbose_name=_("statement"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("statement attachment")
+        verbose_name_plural = _("statement attachments")
+        ordering = ["statement", "id"]

@@ -27,7 +27,7 @@ from audit.history import attribute
 
 from .. import clocks, workflow
 from ..evidence import inspect_upload
-from ..models import Case, Filing, FilingAttachment, Notice, Publication, Statement
+from ..models import Case, Filing, FilingAttachment, Notice, Publication, Statement, StatementAttachment
 from ..workflow import State
 from . import notifications
 from .notices import notice_issue
@@ -36,6 +36,44 @@ from .review import transition_finish
 logger = logging.getLogger(__name__)
 
 STATEMENT_MAX_LENGTH = 10_000
+TEXT_MAX_LENGTH = 10_000
+MAX_ATTACHMENTS = 5
+PUBLIC_STATEMENT_MAX_LENGTH = 500
+
+
+def _check_uploads(uploads) -> list:
+    """Every file is checked (size, real type by its bytes) before anything is stored."""
+    uploads = list(uploads or [])
+    if len(uploads) > MAX_ATTACHMENTS:
+        raise ValidationError({"files": _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS}})
+    checked = []
+    for upload in uploads:
+        try:
+            checked.append((upload, inspect_upload(upload)))
+        except ValidationError as error:
+            raise ValidationError({"files": error}) from None
+    return checked
+
+
+def _store_attachments(checked, *, model, owner: dict, actor, now, stored: list, reason: str) -> None:
+    """Store each checked upload as a ``model`` row of ``owner`` (its filing or statement); ``stored`` lists them."""
+    for upload, facts in checked:
+        attachment = model(
+            **owner, original_name=facts.original_name, content_type=facts.content_type,
+            size=facts.size, sha256=facts.sha256, uploaded_at=now,
+        )  # fmt: skip
+        attachment.file.save(facts.original_name, upload, save=False)
+        stored.append(attachment)
+        attribute(attachment, actor=actor, reason=reason)
+        attachment.save()
+
+
+def _delete_files(stored: list, case_pk: int) -> None:
+    for attachment in stored:  # the stored files must not outlive their rows
+        try:
+            attachment.file.storage.delete(attachment.file.name)
+        except Exception:
+            logger.exception("Could not delete an orphaned filing attachment of case %s", case_pk)
 
 
 @dataclass(frozen=True)
@@ -84,14 +122,13 @@ def statement_window_refusal(case: Case, *, today: datetime.date | None = None) 
     return str(_("The statement window closed on %(date)s.") % {"date": ends_on})
 
 
-@transaction.atomic
-def portal_statement_file(*, case: Case, actor, text: str) -> Receipt:
-    """A representative files the entity's statement or objection while the statement window is open.
+def portal_statement_file(*, case: Case, actor, text: str, uploads=()) -> Receipt:
+    """A representative files the entity's statement or objection, with its evidence, while the window is open.
 
     ``Http404`` if the actor does not represent the case's entity (or the case is not served yet);
-    ``ValidationError`` with a message stating when the window closed if it is not open; otherwise the
-    statement is recorded with the actor, the case awaits decision (history names the actor) and a
-    receipt comes back.
+    ``ValidationError`` with a message stating when the window closed if it is not open, or naming the file
+    that was refused; otherwise the statement and its documents are recorded with the actor, the case awaits
+    decision (history names the actor) and a receipt comes back.
     """
     text = (text or "").strip()
     if not text:
@@ -106,27 +143,35 @@ def portal_statement_file(*, case: Case, actor, text: str) -> Receipt:
                 )
             }
         )
-    locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
-    require(actor, "view", locked)
-    refusal = statement_window_refusal(locked)
-    if refusal:
-        raise ValidationError(refusal, code="window_closed")
-    transition = workflow.check("record_statement", locked.state)
-    now = timezone.now()
-    statement = Statement(
-        case=locked, text=text, received_on=timezone.localdate(now), recorded_by=actor, recorded_at=now
-    )
-    attribute(statement, actor=actor, reason="statement filed through the portal")
-    statement.save()
-    transition_finish(locked, transition=transition, actor=actor, reasons="statement filed through the portal")
+    checked = _check_uploads(uploads)
+    stored = []
+    try:
+        with transaction.atomic():
+            locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
+            require(actor, "view", locked)
+            refusal = statement_window_refusal(locked)
+            if refusal:
+                raise ValidationError(refusal, code="window_closed")
+            transition = workflow.check("record_statement", locked.state)
+            now = timezone.now()
+            statement = Statement(
+                case=locked, text=text, received_on=timezone.localdate(now), recorded_by=actor, recorded_at=now
+            )
+            attribute(statement, actor=actor, reason="statement filed through the portal")
+            statement.save()
+            _store_attachments(
+                checked, model=StatementAttachment, owner={"statement": statement}, actor=actor, now=now,
+                stored=stored, reason="evidence filed with the statement",
+            )  # fmt: skip
+            transition_finish(locked, transition=transition, actor=actor, reasons="statement filed through the portal")
+    except BaseException:
+        _delete_files(stored, case.pk)
+        raise
     return statement_receipt(statement)
 
 
 # -- objections, appeals and credit repair -----------------------------------------------------------------
 
-TEXT_MAX_LENGTH = 10_000
-MAX_ATTACHMENTS = 5
-PUBLIC_STATEMENT_MAX_LENGTH = 500
 _PREFIX = {Filing.Kind.OBJECTION: "O", Filing.Kind.APPEAL: "A", Filing.Kind.REPAIR: "R"}
 
 
@@ -206,40 +251,6 @@ def _clean_text(text: str, field: str, message, limit: int = TEXT_MAX_LENGTH) ->
     return text
 
 
-def _check_uploads(uploads) -> list:
-    """Every file is checked (size, real type by its bytes) before anything is stored."""
-    uploads = list(uploads or [])
-    if len(uploads) > MAX_ATTACHMENTS:
-        raise ValidationError({"files": _("Attach at most %(n)d files.") % {"n": MAX_ATTACHMENTS}})
-    checked = []
-    for upload in uploads:
-        try:
-            checked.append((upload, inspect_upload(upload)))
-        except ValidationError as error:
-            raise ValidationError({"files": error}) from None
-    return checked
-
-
-def _store_attachments(filing: Filing, checked, *, actor, now, stored: list, reason: str) -> None:
-    for upload, facts in checked:
-        attachment = FilingAttachment(
-            filing=filing, original_name=facts.original_name, content_type=facts.content_type,
-            size=facts.size, sha256=facts.sha256, uploaded_at=now,
-        )  # fmt: skip
-        attachment.file.save(facts.original_name, upload, save=False)
-        stored.append(attachment)
-        attribute(attachment, actor=actor, reason=reason)
-        attachment.save()
-
-
-def _delete_files(stored: list, case_pk: int) -> None:
-    for attachment in stored:  # the stored files must not outlive their rows
-        try:
-            attachment.file.storage.delete(attachment.file.name)
-        except Exception:
-            logger.exception("Could not delete an orphaned filing attachment of case %s", case_pk)
-
-
 def case_flag_objection(case: Case, *, actor) -> None:
     """Set or clear the "under objection" flag of a locked case from its open objections and appeals."""
     flagged = Filing.objects.filter(case=case, kind__in=Filing.DISPUTES, status__in=Filing.OPEN_STATUSES).exists()
@@ -270,7 +281,15 @@ def _file(*, case: Case, actor, kind: str, text: str, uploads=()) -> Filing:
             )  # fmt: skip
             attribute(filing, actor=actor, reason=f"{kind} filed through the portal")
             filing.save()
-            _store_attachments(filing, checked, actor=actor, now=now, stored=stored, reason="proof uploaded")
+            _store_attachments(
+                checked,
+                model=FilingAttachment,
+                owner={"filing": filing},
+                actor=actor,
+                now=now,
+                stored=stored,
+                reason="proof uploaded",
+            )
             if kind in Filing.DISPUTES:
                 case_flag_objection(locked, actor=actor)
             notice_issue(case=locked, kind=Notice.Kind.FILING_RECEIPT, actor=actor, filing=filing)
@@ -323,7 +342,15 @@ def portal_repair_supplement(*, filing: Filing, actor, note: str, uploads=()) ->
             if refusal:
                 raise ValidationError(refusal, code="not_open")
             now = timezone.now()
-            _store_attachments(locked, checked, actor=actor, now=now, stored=stored, reason="documents supplied")
+            _store_attachments(
+                checked,
+                model=FilingAttachment,
+                owner={"filing": locked},
+                actor=actor,
+                now=now,
+                stored=stored,
+                reason="documents supplied",
+            )
             if note:
                 locked.text = f"{locked.text}\n\n{note}"
             locked.status = Filing.Status.FILED

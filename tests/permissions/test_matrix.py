@@ -10,6 +10,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.admin import site
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
@@ -64,6 +65,7 @@ MATRIX = {
     "admin:cases_case_access":               "302 403 200 404 403 403 404 302",
     "cases:evidence_download":               "302 200 200 404 200 200 404 404",
     "cases:filing_attachment_download":      "302 200 200 404 200 200 404 404",
+    "cases:statement_attachment_download":   "302 200 200 404 200 200 404 404",
     # catalogue
     "admin:cases_catalogueitem_changelist":  "302 200 200 200 200 200 200 302",
     "admin:cases_catalogueitem_add":         "302 403 403 403 403 403 200 302",
@@ -247,7 +249,7 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     """One TAX case (submitted by cw_tax) with evidence, and every kind of object the admin shows."""
     from django.core.files.storage import storages
 
-    from cases.models import Evidence, FilingAttachment
+    from cases.models import Evidence, FilingAttachment, StatementAttachment
 
     settings.STORAGES = {
         **settings.STORAGES,
@@ -256,6 +258,7 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     storages._storages.pop("evidence", None)
     Evidence._meta.get_field("file").storage = storages["evidence"]
     FilingAttachment._meta.get_field("file").storage = storages["evidence"]
+    StatementAttachment._meta.get_field("file").storage = storages["evidence"]
 
     case = make_draft()
     evidence = evidence_add(case=case, actor=caseworker, uploaded_file=SimpleUploadedFile("decision.pdf", PDF))
@@ -304,6 +307,13 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     decided = services.case_sanction(case=decided, actor=supervisor, reasons="Established.")
     objects["publication"] = Publication.objects.get(case=decided)
     objects["portal_case"] = decided
+    statement_evidence = StatementAttachment(
+        statement=decided.statements.get(), original_name="paid.pdf", content_type="application/pdf",
+        size=len(PDF), sha256="0" * 64,
+    )  # fmt: skip
+    statement_evidence.file.save("paid.pdf", ContentFile(PDF), save=False)
+    statement_evidence.save()
+    objects["statement_attachment"] = statement_evidence
     objects["filing"] = portal_appeal_file(
         case=decided, actor=representative_user, text="We appeal.", uploads=[SimpleUploadedFile("proof.pdf", PDF)]
     )
@@ -352,6 +362,9 @@ def _request(key, objects):
         "cases:evidence_download": lambda: reverse("cases:evidence_download", args=[objects["evidence"].pk]),
         "cases:filing_attachment_download": lambda: reverse(
             "cases:filing_attachment_download", args=[objects["filing"].attachments.get().pk]
+        ),
+        "cases:statement_attachment_download": lambda: reverse(
+            "cases:statement_attachment_download", args=[objects["statement_attachment"].pk]
         ),
         "admin:cases_filing_step": lambda: reverse("admin:cases_filing_step", args=[objects["filing"].pk, "decide"]),
         "admin:cases_case_transition": lambda: reverse(

@@ -50,7 +50,7 @@ def test_rep_wang_objects_the_reviewer_upholds_and_rep_wang_sees_why(wang_case, 
     filing = Filing.objects.get(case=wang_case)
     assert response.status_code == 302 and response["Location"].endswith(f"/filings/{filing.pk}/")
     page = client.get(detail).content.decode()
-    assert "under objection" in page and filing.reference in page
+    assert '<span class="flag">under objection</span>' in page and filing.reference in page
 
     reviewer = UserFactory(role=roles.APPEALS_REVIEWER)
     appeals.filing_decide(filing=filing, actor=reviewer, outcome="revoked", reasons="The bank confirms the payment.")
@@ -62,7 +62,7 @@ def test_rep_wang_objects_the_reviewer_upholds_and_rep_wang_sees_why(wang_case, 
     receipt = client.get(reverse("portal:filing_receipt", args=[wang_case.pk, filing.pk])).content.decode()
     assert "upheld: the record is revoked" in receipt and "The bank confirms the payment." in receipt
     page = client.get(detail).content.decode()
-    assert "under objection" not in page and "Decision on your filing" not in page  # titles are in the notice list
+    assert '<span class="flag">' not in page
     assert "The bank confirms the payment." in page  # the decision notice, readable on the case page
 
 
@@ -111,3 +111,50 @@ def test_the_public_statement_page(wang_case, rep_wang):
         in client.get(reverse("portal:case_detail", args=[wang_case.pk])).content.decode()
     )
     assert client.post(url, {"text": "x" * 501}).status_code == 400
+
+
+# -- the statement on the pre-decision notice, with evidence (issue 6: "files an objection with a PDF") ----------
+
+
+@pytest.fixture
+def served(clock, wang, rep_wang, serve):
+    return serve(wang)
+
+
+def test_a_statement_with_a_pdf_during_the_window(served, rep_wang, supervisor):
+    from audit.models import AccessLog
+    from cases.models import StatementAttachment
+
+    StatementAttachment._meta.get_field("file").storage = FilingAttachment._meta.get_field("file").storage
+    client = login(rep_wang)
+    response = client.post(
+        reverse("portal:statement_file", args=[served.pk]),
+        {"text": "I object: the tax was paid.", "files": [SimpleUploadedFile("receipt.pdf", PDF)]},
+    )
+    assert response.status_code == 302
+    statement = served.statements.get()
+    attachment = statement.attachments.get()
+    assert attachment.content_type == "application/pdf" and attachment.history.first().history_user == rep_wang
+    receipt = client.get(response["Location"]).content.decode()
+    assert "receipt.pdf" in receipt and attachment.sha256 in receipt
+    # The supervisor who decides sees it on the case page and downloads it (logged).
+    staff = login(supervisor)
+    page = staff.get(reverse("admin:cases_case_change", args=[served.pk])).content.decode()
+    download = reverse("cases:statement_attachment_download", args=[attachment.pk])
+    assert download in page
+    assert staff.get(download).status_code == 200
+    assert AccessLog.objects.filter(actor=supervisor, action="download").exists()
+
+
+def test_a_disguised_file_refuses_the_whole_statement(served, rep_wang):
+    from cases.models import Statement
+
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+    response = login(rep_wang).post(
+        reverse("portal:statement_file", args=[served.pk]),
+        {"text": "I object.", "files": [SimpleUploadedFile("receipt.pdf", png)]},
+    )
+    assert response.status_code == 400
+    assert not Statement.objects.exists()
+    served.refresh_from_db()
+    assert served.state == State.NOTICE_ISSUED
