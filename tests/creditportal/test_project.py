@@ -151,7 +151,8 @@ def test_seed_demo_is_idempotent_and_creates_exactly_the_documented_accounts():
     call_command("seed_demo", stdout=StringIO())
     assert (User.objects.count(), Department.objects.count(), Entity.objects.count(), Entity.history.count()) == counts
     assert set(User.objects.values_list("username", flat=True)) == {
-        "admin", "cw_tax", "sup_tax", "cw_market", "sup_market", "reviewer", "auditor", "rep_acme", "rep_wang",
+        "admin", "cw_tax", "sup_tax", "cw_market", "sup_market", "reviewer", "reviewer2", "auditor", "rep_acme",
+        "rep_wang",
     }  # fmt: skip
     assert set(Department.objects.values_list("code", flat=True)) == {"TAX", "MKT"}
     assert User.objects.get(username="cw_tax").check_password("demo")
