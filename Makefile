@@ -11,10 +11,10 @@ DEMO_PASSWORD ?= demo
 HOST ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo migrate test test-pg bench lint fmt check messages clean
+.PHONY: help venv run demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,17 @@ test: venv ## Run the whole test suite on SQLite
 
 test-pg: venv ## Run the whole test suite on PostgreSQL (DATABASE_URL, default $(PG_TEST_URL))
 	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
+
+test-e2e: venv ## Browser journeys: Playwright + the system's Chromium against a live server (screens in var/)
+	$(BIN)/pytest -m e2e tests/e2e
+
+screenshots: venv ## Regenerate the README's screenshots (docs/screenshots/) by running the browser journeys
+	rm -f docs/screenshots/*.png
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/pytest -m e2e tests/e2e
+# Smaller files where the tools are installed (apt-get install pngquant optipng); optional.
+	if command -v pngquant >/dev/null; then \
+	  pngquant --force --skip-if-larger --strip --quality 80-95 --ext .png docs/screenshots/*.png || true; fi
+	if command -v optipng >/dev/null; then optipng -quiet -o2 -strip all docs/screenshots/*.png; fi
 
 lint: venv ## ruff lint + format check, bandit security lint, Django system checks
 	$(BIN)/ruff check .
