@@ -16,6 +16,7 @@ from collections.abc import Callable
 from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models.signals import m2m_changed, post_migrate
 from django.http import Http404
 from django.utils import timezone
 
@@ -87,27 +88,80 @@ _CASE_GRANT_FOR_ACTION = {
 _CASE_STATES_FOR_ACTION = {"change": ("draft",), "add": ("draft",), "delete": ("draft",)}
 
 
+def _case_permission_id(codename: str, using: str = "default") -> int | None:
+    """The ``auth_permission`` id of ``cases.<codename>``, looked up once per process and database.
+
+    Filtering the grant tables by this constant lets each ``EXISTS`` probe their ``(user|group, permission,
+    object)`` unique index; matching by codename instead joins ``auth_permission`` and ``django_content_type``
+    inside the subquery, which makes the planner scan every case (docs/performance.md). Ids change only when
+    the permission rows are recreated, i.e. after a migrate or a flush: ``post_migrate`` clears the cache.
+    """
+    key = (using, codename)
+    if key not in _PERMISSION_IDS:
+        permission = apps.get_model("auth", "Permission")
+        _PERMISSION_IDS[key] = (
+            permission.objects.using(using)
+            .filter(content_type__app_label="cases", codename=codename)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return _PERMISSION_IDS[key]
+
+
+_PERMISSION_IDS: dict[tuple[str, str], int | None] = {}
+
+
+def _forget_permission_ids(**kwargs):
+    _PERMISSION_IDS.clear()
+
+
+post_migrate.connect(_forget_permission_ids, dispatch_uid="accounts.permissions.forget_permission_ids")
+
+
+def _group_ids(user) -> list[int]:
+    """The user's group ids, read once per user object (like Django's own permission cache on the user).
+
+    A literal ``group_id = ANY(...)`` lets the planner probe the group grants' unique index; a subquery on the
+    membership table instead makes it read every group grant of the permission and hash-join (measured).
+    Changing the groups through this same user object (``user.groups.add/set/remove/clear``) drops the cache.
+    """
+    cached = getattr(user, "_policy_group_ids", None)
+    if cached is None:
+        cached = list(user.groups.values_list("pk", flat=True))
+        user._policy_group_ids = cached
+    return cached
+
+
+def _forget_group_ids(sender, instance, action, reverse, **kwargs):
+    if action.startswith("post_") and not reverse:
+        instance.__dict__.pop("_policy_group_ids", None)
+
+
+m2m_changed.connect(_forget_group_ids, dispatch_uid="accounts.permissions.forget_group_ids")
+
+
 def granted_cases(queryset: QuerySet, user, codename: str) -> QuerySet:
     """The cases on which ``user`` holds object permission ``codename``, directly or through a group.
 
-    One indexed ``EXISTS`` per grant table over guardian's direct-FK tables: exactly guardian's answer
-    (``get_objects_for_user(..., accept_global_perms=False)``, proven by a property test), without its
+    One ``EXISTS`` per grant table over guardian's direct-FK tables, each with the permission id and the
+    user's group ids as constants, so each is an index probe on the table's unique index: exactly guardian's
+    answer (``get_objects_for_user(..., accept_global_perms=False)``, proven by a property test), without its
     slow ``IN`` subqueries (reference/performance-notes.md).
     """
-    user_grants = apps.get_model("cases", "CaseUserObjectPermission").objects.filter(
-        user_id=user.pk,
-        permission__codename=codename,
-        permission__content_type__app_label="cases",
-        content_object=OuterRef("pk"),
+    permission_id = _case_permission_id(codename, queryset.db)
+    if permission_id is None:
+        return queryset.none()
+    grants = apps.get_model("cases", "CaseUserObjectPermission").objects.filter(
+        user_id=user.pk, permission_id=permission_id, content_object=OuterRef("pk")
     )
-    memberships = user._meta.get_field("groups").remote_field.through.objects.filter(user_id=user.pk)
-    group_grants = apps.get_model("cases", "CaseGroupObjectPermission").objects.filter(
-        group_id__in=memberships.values("group_id"),
-        permission__codename=codename,
-        permission__content_type__app_label="cases",
-        content_object=OuterRef("pk"),
-    )
-    return queryset.filter(Exists(user_grants) | Exists(group_grants))
+    condition = Exists(grants)
+    group_ids = _group_ids(user)
+    if group_ids:
+        group_grants = apps.get_model("cases", "CaseGroupObjectPermission").objects.filter(
+            group_id__in=group_ids, permission_id=permission_id, content_object=OuterRef("pk")
+        )
+        condition |= Exists(group_grants)
+    return queryset.filter(condition)
 
 
 # A case exists for its entity from service of the notice on: never as a draft, nor one refused before service.

@@ -19,6 +19,25 @@ from accounts.permissions import can, scope
 from accounts.regions import PROVINCES
 
 
+def request_can(request, action: str, obj_or_model) -> bool:
+    """``can(request.user, action, obj_or_model)``, answered once per request for each object and action.
+
+    A change page asks the same questions many times (the page, every inline, every workflow button), each
+    a scoped ``EXISTS`` query. The answer is memoised on the request, keyed by the object's identity and, for
+    rows that carry them, its ``state`` and ``version``: a row that changes state within the request is asked
+    about afresh. Model-level questions are ``has_perm``, which Django already caches on the user. Services
+    keep calling ``can()`` itself, uncached.
+    """
+    if isinstance(obj_or_model, type) or obj_or_model.pk is None:
+        return can(request.user, action, obj_or_model)
+    obj = obj_or_model
+    key = (action, obj._meta.label_lower, obj.pk, getattr(obj, "state", None), getattr(obj, "version", None))
+    cache = request.__dict__.setdefault("_policy_answers", {})
+    if key not in cache:
+        cache[key] = can(request.user, action, obj)
+    return cache[key]
+
+
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A related-field filter that offers only the values the user may see."""
 
@@ -83,27 +102,29 @@ class ScopedModelAdmin(SimpleHistoryAdmin):
     show_facets = admin.ShowFacets.NEVER
     # Deleting a record would erase what the audit trail is for; subclasses opt in explicitly.
     allow_delete = False
+    # Foreign keys the change page shows (read-only fields render them): fetched with the object.
+    object_select_related: tuple[str, ...] = ()
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user, "view")
 
     # -- permissions: the policy decides, per object when there is one --------------------------
     def has_module_permission(self, request):
-        return can(request.user, "view", self.model)
+        return request_can(request, "view", self.model)
 
     def has_view_permission(self, request, obj=None):
-        return can(request.user, "view", obj if obj is not None else self.model) or self.has_change_permission(
+        return request_can(request, "view", obj if obj is not None else self.model) or self.has_change_permission(
             request, obj
         )
 
     def has_add_permission(self, request):
-        return can(request.user, "add", self.model)
+        return request_can(request, "add", self.model)
 
     def has_change_permission(self, request, obj=None):
-        return can(request.user, "change", obj if obj is not None else self.model)
+        return request_can(request, "change", obj if obj is not None else self.model)
 
     def has_delete_permission(self, request, obj=None):
-        return self.allow_delete and can(request.user, "delete", obj if obj is not None else self.model)
+        return self.allow_delete and request_can(request, "delete", obj if obj is not None else self.model)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -152,12 +173,25 @@ class ScopedModelAdmin(SimpleHistoryAdmin):
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         raise Http404
 
+    def get_object(self, request, object_id, from_field=None):
+        """The scoped object, fetched once per request (the change page and its checks all ask for it)."""
+        cache = request.__dict__.setdefault("_admin_objects", {})
+        key = (self.model._meta.label_lower, str(object_id), from_field)
+        if key not in cache:
+            queryset = self.get_queryset(request)
+            if self.object_select_related:
+                queryset = queryset.select_related(*self.object_select_related)
+            model = queryset.model
+            field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
+            try:
+                cache[key] = queryset.get(**{field.name: field.to_python(object_id)})
+            except (model.DoesNotExist, ValidationError, ValueError):
+                cache[key] = None
+        return cache[key]
+
     def _require_in_scope(self, request, object_id):
-        try:
-            in_scope = self.get_queryset(request).filter(pk=unquote(object_id)).exists()
-        except (ValueError, ValidationError):
-            in_scope = False
-        if not in_scope:
+        # get_object reads through the scoped queryset and answers None for a bad or out-of-scope id.
+        if self.get_object(request, unquote(object_id)) is None:
             raise Http404
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -216,9 +250,12 @@ class ScopedInlineMixin:
     """Inlines follow their parent: visible when it is, editable only when the parent may be changed."""
 
     allow_delete = False
+    # Foreign keys each row renders (its parent in the row title, read-only user columns): no query per row.
+    inline_select_related: tuple[str, ...] = ()
 
     def get_queryset(self, request):
-        return scope(super().get_queryset(request), request.user, "view")
+        queryset = scope(super().get_queryset(request), request.user, "view")
+        return queryset.select_related(*self.inline_select_related) if self.inline_select_related else queryset
 
     def get_field_queryset(self, db, db_field, request):
         queryset = super().get_field_queryset(db, db_field, request)
@@ -227,13 +264,13 @@ class ScopedInlineMixin:
         return scope(queryset.all(), request.user, "view")
 
     def _parent_allows(self, request, obj, action):
-        if not can(request.user, action, self.model):
+        if not request_can(request, action, self.model):
             return False
         parent_action = "change" if obj is not None else "add"
-        return can(request.user, parent_action, obj if obj is not None else self.parent_model)
+        return request_can(request, parent_action, obj if obj is not None else self.parent_model)
 
     def has_view_permission(self, request, obj=None):
-        return can(request.user, "view", obj if obj is not None else self.parent_model)
+        return request_can(request, "view", obj if obj is not None else self.parent_model)
 
     def has_add_permission(self, request, obj=None):
         return self._parent_allows(request, obj, "add")

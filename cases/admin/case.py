@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
 from accounts.permissions import can, scope
-from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline
+from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, request_can
 
 from .. import services, workflow
 from ..forms import (
@@ -76,9 +76,10 @@ class SanctionInline(ScopedTabularInline):
     extra = 1
     allow_delete = True
     verbose_name_plural = _("measures")
+    inline_select_related = ("case", "measure_type")
 
     def get_fields(self, request, obj=None):
-        if obj is not None and not can(request.user, "change", obj):
+        if obj is not None and not request_can(request, "change", obj):
             return [
                 "measure_type",
                 "duration_months",
@@ -91,7 +92,7 @@ class SanctionInline(ScopedTabularInline):
         return ["measure_type", "duration_months"]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not can(request.user, "change", obj):
+        if obj is not None and not request_can(request, "change", obj):
             return self.get_fields(request, obj)
         return []
 
@@ -106,6 +107,16 @@ class SanctionInline(ScopedTabularInline):
             def get_form_kwargs(self, index):
                 return {**super().get_form_kwargs(index), "case": self.instance}
 
+            def _construct_form(self, i, **kwargs):
+                # Every row offers the same measure types: read them once, not once per row (issue 11).
+                form = super()._construct_form(i, **kwargs)
+                field = form.fields.get("measure_type")
+                if field is not None and hasattr(field, "queryset"):
+                    if not hasattr(self, "_measure_choices"):
+                        self._measure_choices = list(field.choices)
+                    field.choices = self._measure_choices
+                return form
+
         return ParentAwareFormSet
 
 
@@ -114,6 +125,7 @@ class EvidenceInline(ScopedTabularInline):
     form = EvidenceUploadForm
     extra = 1
     verbose_name_plural = _("evidence")
+    inline_select_related = ("case", "uploaded_by")
     readonly_fields = ["download", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
 
     def get_fields(self, request, obj=None):
@@ -154,11 +166,13 @@ class ReadOnlyInline(ScopedTabularInline):
 class DecisionInline(ReadOnlyInline):
     model = Decision
     fields = readonly_fields = ["decided_at", "outcome", "reasons", "decided_by"]
+    inline_select_related = ("case", "decided_by")
     verbose_name_plural = _("review decisions")
 
 
 class StatementInline(ReadOnlyInline):
     model = Statement
+    inline_select_related = ("case", "recorded_by")
     fields = readonly_fields = ["received_on", "text", "recorded_by", "evidence"]
 
     def get_queryset(self, request):
@@ -177,6 +191,7 @@ class StatementInline(ReadOnlyInline):
 class NoticeInline(ReadOnlyInline):
     model = Notice
     fields = readonly_fields = ["served_at", "kind", "respond_by", "title", "text"]
+    inline_select_related = ("case",)
     verbose_name_plural = _("notices served")
 
     @admin.display(description=_("title"))
@@ -193,6 +208,7 @@ class NoticeInline(ReadOnlyInline):
 class FilingInline(ReadOnlyInline):
     model = Filing
     fields = readonly_fields = ["review_link", "kind", "filed_at", "status", "due_on", "outcome"]
+    inline_select_related = ("case",)
     verbose_name_plural = _("objections, appeals and credit repair")
 
     @admin.display(description=_("reference number"))
@@ -214,12 +230,17 @@ TRANSITION_VIEWS = {
 _ROLE_ACTION = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
 
 
-def transitions_for(user, case: Case) -> list[workflow.Transition]:
-    """The workflow buttons this user may press on this case (the services check again)."""
+def transitions_for(user, case: Case, request=None) -> list[workflow.Transition]:
+    """The workflow buttons this user may press on this case (the services check again).
+
+    With ``request``, the policy's answers are shared with the rest of the request (``request_can``).
+    """
     allowed = []
     for t in workflow.available(case.state):
         action = _ROLE_ACTION.get(t.role)
-        if t.name not in TRANSITION_VIEWS or action is None or not can(user, action, case):
+        if t.name not in TRANSITION_VIEWS or action is None:
+            continue
+        if not (request_can(request, action, case) if request is not None else can(user, action, case)):
             continue
         if t.four_eyes and case.submitted_by_id == user.pk:
             continue
@@ -241,6 +262,9 @@ class CaseAdmin(ScopedModelAdmin):
     list_select_related = ["entity", "catalogue_item"]
     search_fields = ["number", "entity__name", "=entity__uscc"]
     search_help_text = _("Search by case number, entity name or credit code.")
+    object_select_related = (
+        "department", "caseworker", "entity", "catalogue_item", "submitted_by", "approved_by", "decided_by",
+    )  # fmt: skip
     autocomplete_fields = ["entity"]
     readonly_fields = [
         "number", "state", "department", "caseworker", "submitted_by", "submitted_at", "review_due_on",
@@ -365,8 +389,8 @@ class CaseAdmin(ScopedModelAdmin):
         obj = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
-            "transitions": transitions_for(request.user, obj) if obj else [],
-            "can_manage_access": bool(obj) and (request.user.is_superuser or can(request.user, "review", obj)),
+            "transitions": transitions_for(request.user, obj, request) if obj else [],
+            "can_manage_access": bool(obj) and (request.user.is_superuser or request_can(request, "review", obj)),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -399,7 +423,7 @@ class CaseAdmin(ScopedModelAdmin):
         if case is None or name not in TRANSITION_VIEWS:
             raise Http404
         transition = workflow.transition(name)
-        if transition not in transitions_for(request.user, case):
+        if transition not in transitions_for(request.user, case, request):
             raise PermissionDenied  # the service would refuse it too; do not even show the form
         service, form_class, success = TRANSITION_VIEWS[name]
         initial = {"version": case.version, "received_on": timezone.localdate()}

@@ -77,6 +77,7 @@ class PublicationInline(ScopedStackedInline):
     extra = 0
     can_delete = False
     fields = readonly_fields = ["published_from", "min_end_on", "max_end_on", "ended_on", "end_reason", "content"]
+    inline_select_related = ("case",)
     verbose_name_plural = _("publication")
 
     def has_add_permission(self, request, obj=None):
