@@ -1,9 +1,38 @@
 """Request-wide security rules for signed-in users (issue 9)."""
 
+import time
+
+from django.conf import settings
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 
 from .twofactor import needs_second_factor, second_factor_redirect
+
+
+class SlidingSessionMiddleware:
+    """The idle timeout slides: using the site pushes a signed-in session's expiry ``SESSION_COOKIE_AGE`` ahead.
+
+    Instead of ``SESSION_SAVE_EVERY_REQUEST`` (a session write and commit on every page view), the session is
+    marked changed at most every ``SESSION_REFRESH_SECONDS``; ``SessionMiddleware`` then saves it with a new
+    expiry. A session therefore ends between ``SESSION_COOKIE_AGE`` minus that interval and ``SESSION_COOKIE_AGE``
+    after its last use. Listed after ``AuthenticationMiddleware`` and ``SessionMiddleware``.
+    """
+
+    KEY = "_idle_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is None or session.modified or user is None or not user.is_authenticated:
+            return response  # nothing to keep alive, or it is saved anyway
+        now = int(time.time())
+        if now - int(session.get(self.KEY, 0)) >= settings.SESSION_REFRESH_SECONDS:
+            session[self.KEY] = now
+        return response
 
 
 class NoStoreForAuthenticatedMiddleware:

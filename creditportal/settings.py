@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.SlidingSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.StaffTwoFactorMiddleware",
     "accounts.middleware.NoStoreForAuthenticatedMiddleware",
@@ -121,6 +122,9 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The planner prices the scoped lists' EXISTS-over-grants filters high enough to JIT-compile them, which costs
+    # more than the index probes themselves (docs/performance.md); short OLTP queries never gain from the JIT.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -184,9 +188,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-# Idle timeout: every request pushes the expiry SESSION_COOKIE_AGE further, so it ends after that long unused.
+# Idle timeout: a signed-in user's requests push the expiry SESSION_COOKIE_AGE further, so it ends after that long
+# unused. Saved at most every SESSION_REFRESH_SECONDS (accounts.middleware.SlidingSessionMiddleware), not on every
+# request: a session write and commit per page view would double the commits of every request (issue 11).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_SECONDS = env.int("SESSION_REFRESH_SECONDS", default=60)
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # No JavaScript of ours reads the CSRF cookie; the token travels in the form.
 CSRF_COOKIE_HTTPONLY = True

@@ -182,7 +182,7 @@ def test_logout_is_a_post_and_ends_the_session(caseworker):
 
 
 def test_sessions_expire_when_idle_and_every_request_extends_them(caseworker):
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "accounts.middleware.SlidingSessionMiddleware" in settings.MIDDLEWARE
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     browser = _browser()
     _sign_in(browser, "cw_tax", PASSWORD)
@@ -196,3 +196,22 @@ def test_sessions_expire_when_idle_and_every_request_extends_them(caseworker):
     response = browser.get(reverse("admin:index"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("admin:login"))
+
+
+def test_the_idle_timeout_is_saved_at_most_once_a_minute_not_on_every_request(caseworker, monkeypatch):
+    """No session write (and commit) on every page view; the expiry still slides with use."""
+    import time
+
+    assert settings.SESSION_SAVE_EVERY_REQUEST is False and settings.SESSION_REFRESH_SECONDS == 60
+    browser = _browser()
+    _sign_in(browser, "cw_tax", PASSWORD)
+    key = browser.cookies[settings.SESSION_COOKIE_NAME].value
+    assert browser.get(reverse("admin:index")).status_code == 200  # the first use after sign-in slides it
+    soon = timezone.now() + datetime.timedelta(minutes=10)
+    Session.objects.filter(session_key=key).update(expire_date=soon)
+    assert browser.get(reverse("admin:index")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date == soon  # within the minute: not written again
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert browser.get(reverse("admin:index")).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > timezone.now() + datetime.timedelta(minutes=29)

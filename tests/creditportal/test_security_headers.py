@@ -223,6 +223,6 @@ def test_production_settings_are_strict():
         "SECURE_HSTS_SECONDS": 31536000,
         "SECURE_SSL_REDIRECT": True,
         "REQUIRE_STAFF_2FA": True,
-        "SESSION_SAVE_EVERY_REQUEST": True,
+        "SESSION_SAVE_EVERY_REQUEST": False,
         "X_FRAME_OPTIONS": "DENY",
     }
