@@ -10,7 +10,8 @@ still matter, and de-identified afterwards (PIPL art. 47):
 
 Persons with no case at all are left alone: they are registered as responsible persons of organisations,
 whose own cases decide. :func:`purge_expired` de-identifies each through ``entities.services.entity_deidentify``
-(history rows through the one audited purge path, the live row as an attributed change by the system
+and ``cases.services.lifecycle.case_records_deidentify`` (the notices served on the person and their published
+entries; history rows through the one audited purge path, live rows as attributed changes by the system
 account), one transaction per person; a de-identified person no longer matches, so running it again does
 nothing. ``manage.py purge_expired_personal_data`` runs it (``--dry-run`` lists what it would do).
 """
@@ -98,12 +99,19 @@ def expired_persons(*, today: datetime.date | None = None) -> list[Expired]:
 
 def purge_expired(*, actor, today: datetime.date | None = None) -> list[Expired]:
     """De-identify every person :func:`expired_persons` finds; returns those done (each in its own transaction)."""
+    from django.db import transaction
+
+    from cases.services.lifecycle import case_records_deidentify
     from entities.models import Entity
     from entities.services import entity_deidentify
 
     done = []
     for expired in expired_persons(today=today):
         reason = f"retention period ended on {expired.retention_ended_on} (cases {', '.join(expired.case_numbers)})"
-        if entity_deidentify(entity=Entity(pk=expired.entity_id), actor=actor, reason=reason):
-            done.append(expired)
+        with transaction.atomic():
+            entity = Entity(pk=expired.entity_id)
+            if entity_deidentify(entity=entity, actor=actor, reason=reason):
+                # The texts that carry the name: notices served on the person, their published entries.
+                case_records_deidentify(entity=entity, actor=actor, reason=reason)
+                done.append(expired)
     return done

@@ -156,6 +156,51 @@ def publication_create(case: Case, *, period: clocks.RecordPeriod, actor) -> Pub
     return publication
 
 
+# -- the end of retention -----------------------------------------------------------------------------------
+
+# What a notice says once the person it was served on is de-identified (the notice's kind, date and case remain).
+DEIDENTIFIED_NOTICE = {
+    "zh": "（本文书所载个人信息已于保存期限届满后去标识化。）",
+    "en": "(The personal data in this notice was de-identified at the end of its retention period.)",
+}
+
+
+@transaction.atomic
+def case_records_deidentify(*, entity, actor, reason: str) -> int:
+    """After a natural person's retention ends (``audit.retention``): the notices served on them and their
+    published entries lose the name and identity number. Live rows change as attributed saves; their history
+    rows lose the texts through the one audited purge path. Returns how many rows changed."""
+    from audit.services import history_purge_personal_data
+    from entities.services import DEIDENTIFIED_NAME
+
+    changed = 0
+    notices = list(Notice.objects.select_for_update(of=("self",)).filter(case__entity=entity).order_by("pk"))
+    if notices:
+        history_purge_personal_data(
+            actor=actor, history_model=Notice.history.model, fields=("body_zh", "body_en"), reason=reason,
+            pks=Notice.history.filter(id__in=[n.pk for n in notices]).values_list("history_id", flat=True),
+        )  # fmt: skip
+    for notice in notices:
+        notice.body_zh, notice.body_en = DEIDENTIFIED_NOTICE["zh"], DEIDENTIFIED_NOTICE["en"]
+        attribute(notice, actor=actor, reason=reason)
+        notice.save()
+        changed += 1
+    publications = list(Publication.objects.select_for_update(of=("self",)).filter(case__entity=entity))
+    if publications:
+        history_purge_personal_data(
+            actor=actor, history_model=Publication.history.model, fields=("snapshot", "entity_statement"),
+            reason=reason,
+            pks=Publication.history.filter(id__in=[p.pk for p in publications]).values_list("history_id", flat=True),
+        )  # fmt: skip
+    for publication in publications:
+        publication.snapshot = {**publication.snapshot, "entity": {"name": DEIDENTIFIED_NAME, "identifier": ""}}
+        publication.entity_statement = ""
+        attribute(publication, actor=actor, reason=reason)
+        publication.save()
+        changed += 1
+    return changed
+
+
 # -- system transitions -----------------------------------------------------------------------------------
 
 

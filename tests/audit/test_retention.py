@@ -114,3 +114,28 @@ def test_a_future_date_is_refused_without_debug(person, settings):
         _run()
     person.refresh_from_db()
     assert person.id_number
+
+
+def test_notices_and_the_published_entry_lose_the_name_too(db, make_draft, caseworker, supervisor):
+    """The texts rendered with the person's name (notices served, the published snapshot) are de-identified."""
+    from cases.models import Notice, Publication
+    from cases.services.lifecycle import DEIDENTIFIED_NOTICE, case_expire, system_actor
+
+    person = EntityFactory(person=True, name="Qian Shiyi")
+    case = services.case_submit(case=make_draft(entity=person, measures=PERSON_MEASURES), actor=caseworker)
+    case = services.case_approve(case=case, actor=supervisor)
+    case = services.case_record_statement(case=case, actor=caseworker, text="No objection.")
+    case = services.case_sanction(case=case, actor=supervisor, reasons="Established.")
+    case = case_expire(case=case, actor=system_actor(), today=case.record_ends_on)
+    assert Publication.objects.get(case=case).snapshot["entity"]["name"] == "Qian Shiyi"
+    assert all("Qian Shiyi" in n.body_en for n in Notice.objects.filter(case=case))
+
+    assert "1 person(s) de-identified" in _run()
+    publication = Publication.objects.get(case=case)
+    assert publication.snapshot["entity"] == {"name": DEIDENTIFIED_NAME, "identifier": ""}
+    notices = Notice.objects.filter(case=case)
+    assert notices.count() == 3 and all(n.body_en == DEIDENTIFIED_NOTICE["en"] for n in notices)
+    # Nor do their history rows keep it; the chain records each purge and still verifies.
+    for history in (Notice.history.filter(case=case), Publication.history.filter(case=case)):
+        assert not any("Qian Shiyi" in str(row.__dict__) for row in history)
+    assert chain.verify() == []
