@@ -25,6 +25,7 @@ class Notification(models.Model):
         DECISION_DUE_REMINDER = "decision_due_reminder", _("reminder: decision due")
         OVERDUE = "overdue", _("deadline passed")
         FILING_RECEIVED = "filing_received", _("objection, appeal or repair application to review")
+        FILING_OVERDUE = "filing_overdue", _("objection, appeal or repair application overdue")
 
     class EmailStatus(models.TextChoices):
         PENDING = "pending", _("waiting to be sent")

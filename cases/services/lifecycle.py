@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.history import attribute
 
 from .. import clocks, workflow
-from ..models import Case, CatalogueItem, Notice, Publication, Sanction
+from ..models import Case, CatalogueItem, Filing, Notice, Publication, Sanction
 from ..workflow import State
 from . import notifications
 from .notices import notice_issue
@@ -438,6 +438,9 @@ def sweep(*, today: datetime.date | None = None) -> SweepReport:
         ("overdue", cases.filter(waiting, overdue_since=None),
          lambda c: case_flag_overdue(case=c, actor=actor, today=today)),
         ("reminder", cases.filter(due_soon), lambda c: case_remind(case=c, actor=actor, today=today)),
+        ("filing_overdue", Filing.objects.select_related("case__entity", "case__department").filter(
+            status__in=(Filing.Status.FILED, Filing.Status.CORRECTION_PROPOSED), due_on__lt=today),
+         lambda f: len(notifications.notify_filing_overdue(f, actor=actor))),
     ]  # fmt: skip
     for action, queryset, step in steps:
         _each(report, action, queryset, step)

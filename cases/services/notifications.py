@@ -158,6 +158,15 @@ def notify_filing_received(filing, *, actor) -> list[Notification]:
     )  # fmt: skip
 
 
+def notify_filing_overdue(filing, *, actor) -> list[Notification]:
+    """Tell the appeals reviewers who may decide it that a filing passed its review deadline (once per deadline)."""
+    return notify(
+        recipients=appeals_reviewers(exclude=(filing.case_submitter_id, filing.case_decider_id)),
+        kind=Kind.FILING_OVERDUE, actor=actor, case=filing.case, context={"filing": filing},
+        dedupe_key=f"filing_overdue:{filing.pk}:{filing.due_on}",
+    )  # fmt: skip
+
+
 def notify_decision_due(case: Case, *, actor) -> list[Notification]:
     """Tell the caseworker and supervisors that the case now awaits their decision, and by when."""
     return notify(recipients=case_staff(case), kind=Kind.DECISION_DUE, actor=actor, case=case)

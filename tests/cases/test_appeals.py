@@ -332,3 +332,15 @@ def test_no_public_statement_on_an_unpublished_record(decided, rep_acme, reviewe
     appeals.filing_decide(filing=_object(decided, rep_acme), actor=reviewer, outcome="revoked", reasons="x")
     with pytest.raises(ValidationError, match="not published"):
         portal_public_statement_set(case=decided, actor=rep_acme, text="Hello.")
+
+
+def test_the_sweep_reminds_the_reviewers_once_when_a_filing_is_overdue(decided, rep_acme, reviewer, clock):
+    from cases.services.lifecycle import sweep
+
+    filing = _object(decided, rep_acme)
+    assert ("filing_overdue", filing.reference) not in sweep(today=filing.due_on).done  # due today: not yet
+    report = sweep(today=filing.due_on + datetime.timedelta(days=1))
+    assert report.done.count(("filing_overdue", filing.reference)) == 1
+    overdue = Notification.objects.get(kind="filing_overdue")
+    assert overdue.recipient == reviewer and filing.reference in overdue.subject_en
+    assert ("filing_overdue", filing.reference) not in sweep(today=filing.due_on + datetime.timedelta(days=2)).done
