@@ -378,6 +378,22 @@ class SweepReport:
         return not self.done and not self.errors
 
 
+@transaction.atomic
+def filing_remind_overdue(*, filing: Filing, actor, today: datetime.date | None = None) -> int:
+    """Tell the reviewers once that an open filing passed its deadline; returns how many were told.
+
+    The filing row is locked, so two sweeps at once serialise here and the second finds the reminder sent.
+    """
+    today = _today(today)
+    locked = Filing.objects.select_for_update(of=("self",)).select_related("case__entity", "case__department")
+    locked = locked.get(pk=filing.pk)
+    if locked.status not in (Filing.Status.FILED, Filing.Status.CORRECTION_PROPOSED) or not locked.due_on:
+        return 0
+    if locked.due_on >= today:
+        return 0
+    return len(notifications.notify_filing_overdue(locked, actor=actor))
+
+
 def _label(obj) -> str:
     """How the report names a record: a measure by its case number and name."""
     return f"{obj.case.number} {obj}" if isinstance(obj, Sanction) else str(obj)
@@ -440,7 +456,7 @@ def sweep(*, today: datetime.date | None = None) -> SweepReport:
         ("reminder", cases.filter(due_soon), lambda c: case_remind(case=c, actor=actor, today=today)),
         ("filing_overdue", Filing.objects.select_related("case__entity", "case__department").filter(
             status__in=(Filing.Status.FILED, Filing.Status.CORRECTION_PROPOSED), due_on__lt=today),
-         lambda f: len(notifications.notify_filing_overdue(f, actor=actor))),
+         lambda f: filing_remind_overdue(filing=f, actor=actor, today=today)),
     ]  # fmt: skip
     for action, queryset, step in steps:
         _each(report, action, queryset, step)
