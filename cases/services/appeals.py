@@ -32,7 +32,7 @@ from .. import workflow
 from ..models import Case, Filing, Notice, Publication, Sanction
 from .errors import ConflictError
 from .filings import case_flag_objection
-from .lifecycle import publication_refresh
+from .lifecycle import end_publication, end_sanction, publication_refresh
 from .notices import notice_issue
 from .review import transition_finish
 
@@ -96,17 +96,10 @@ def _reasons(reasons: str) -> str:
 
 def _end_running(case: Case, *, reason: str, on: datetime.date, actor, why: str) -> None:
     for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=case, status__in=_RUNNING):
-        sanction.status = Sanction.Status.ENDED
-        sanction.ended_on = on
-        sanction.end_reason = reason
-        attribute(sanction, actor=actor, reason=why)
-        sanction.save()
+        end_sanction(sanction, reason=reason, on=on, actor=actor, why=why)
     publication = Publication.objects.select_for_update(of=("self",)).filter(case=case, ended_on=None).first()
     if publication is not None:
-        publication.ended_on = on
-        publication.end_reason = reason
-        attribute(publication, actor=actor, reason=why)
-        publication.save()
+        end_publication(publication, reason=reason, on=on, actor=actor, why=why)
 
 
 def _close(filing: Filing, case: Case, *, outcome: str, reasons: str, actor, now) -> Filing:
@@ -227,22 +220,17 @@ def filing_confirm_correction(*, filing: Filing, actor, expected_version: int | 
                 _("A measure in the correction has ended since it was proposed; send it back to be proposed again."),
                 code="stale_correction",
             )
-        if change.get("end") or datetime.date.fromisoformat(change["planned_end_on"]) <= today:
-            ended_on = today if change.get("end") else datetime.date.fromisoformat(change["planned_end_on"])
-            sanction.status = Sanction.Status.ENDED
-            sanction.ended_on = ended_on
-            sanction.end_reason = Sanction.EndReason.CORRECTED
+        new_end = today if change.get("end") else datetime.date.fromisoformat(change["planned_end_on"])
+        if new_end <= today:
+            end_sanction(sanction, reason=Sanction.EndReason.CORRECTED, on=new_end, actor=actor, why=why)
         else:
-            sanction.planned_end_on = datetime.date.fromisoformat(change["planned_end_on"])
-        attribute(sanction, actor=actor, reason=why)
-        sanction.save()
+            sanction.planned_end_on = new_end
+            attribute(sanction, actor=actor, reason=why)
+            sanction.save()
     publication = Publication.objects.select_for_update(of=("self",)).filter(case=case, ended_on=None).first()
     if publication is not None:
         if correction.get("end_publication"):
-            publication.ended_on = today
-            publication.end_reason = Publication.EndReason.CORRECTED
-            attribute(publication, actor=actor, reason=why)
-            publication.save()
+            end_publication(publication, reason=Publication.EndReason.CORRECTED, on=today, actor=actor, why=why)
         else:
             publication_refresh(publication, actor=actor, why=why)
     filing.confirmed_by = actor

@@ -208,7 +208,7 @@ def _today(today):
     return today or timezone.localdate()
 
 
-def _end_sanction(sanction: Sanction, *, reason: str, on: datetime.date, actor, why: str) -> None:
+def end_sanction(sanction: Sanction, *, reason: str, on: datetime.date, actor, why: str) -> None:
     sanction.status = Sanction.Status.ENDED
     sanction.ended_on = on
     sanction.end_reason = reason
@@ -216,7 +216,7 @@ def _end_sanction(sanction: Sanction, *, reason: str, on: datetime.date, actor, 
     sanction.save()
 
 
-def _end_publication(publication: Publication, *, reason: str, on: datetime.date, actor, why: str) -> None:
+def end_publication(publication: Publication, *, reason: str, on: datetime.date, actor, why: str) -> None:
     publication.ended_on = on
     publication.end_reason = reason
     attribute(publication, actor=actor, reason=why)
@@ -245,7 +245,7 @@ def sanction_expire(*, sanction: Sanction, actor, today: datetime.date | None = 
     locked = Sanction.objects.select_for_update(of=("self",)).get(pk=sanction.pk)
     if locked.status != Sanction.Status.ACTIVE or locked.planned_end_on is None or locked.planned_end_on > today:
         return False
-    _end_sanction(
+    end_sanction(
         locked, reason=EndReason.EXPIRED, on=locked.planned_end_on, actor=actor,
         why=f"ended: planned end {locked.planned_end_on}",
     )  # fmt: skip
@@ -259,7 +259,7 @@ def publication_expire(*, publication: Publication, actor, today: datetime.date 
     locked = Publication.objects.select_for_update(of=("self",)).get(pk=publication.pk)
     if locked.ended_on is not None or locked.max_end_on > today:
         return False
-    _end_publication(
+    end_publication(
         locked, reason=EndReason.EXPIRED, on=locked.max_end_on, actor=actor,
         why=f"ended at its maximum {locked.max_end_on}",
     )  # fmt: skip
@@ -283,10 +283,10 @@ def case_expire(*, case: Case, actor, today: datetime.date | None = None) -> Cas
     record_end = locked.record_ends_on
     for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=locked, status__in=_RUNNING):
         ended_on = min(sanction.planned_end_on or record_end, record_end)
-        _end_sanction(sanction, reason=EndReason.EXPIRED, on=ended_on, actor=actor, why="record period ended")
+        end_sanction(sanction, reason=EndReason.EXPIRED, on=ended_on, actor=actor, why="record period ended")
     publication = Publication.objects.select_for_update(of=("self",)).filter(case=locked, ended_on=None).first()
     if publication is not None:
-        _end_publication(
+        end_publication(
             publication, reason=EndReason.EXPIRED, on=min(publication.max_end_on, record_end), actor=actor,
             why="record period ended",
         )  # fmt: skip
