@@ -145,7 +145,7 @@ def invitation(request, token: str):
             user = invitation_accept(token=token, password=form.cleaned_data["new_password1"])
         except ValidationError as error:
             return render(request, "portal/invitation.html", {"problem": error.messages[0]}, status=410)
-        auth_login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        auth_login(request, user, backend="accounts.backends.PermissionBackend")
         messages.success(request, _("Your password is set. Welcome to the entity portal."))
         return redirect("portal:records")
     return render(request, "portal/invitation.html", {"form": form, "entity": found.representative.entity})
