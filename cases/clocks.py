@@ -16,11 +16,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
-from .models import Case, RulePeriod, Sanction
+from .models import Case, Notice, RulePeriod, Sanction
 from .workflow import State
 
 APPEAL_RECONSIDERATION_KEY = "admin_reconsideration_law.filing"
@@ -79,10 +80,15 @@ def decision_due(case: Case, *, window_ends_on: datetime.date) -> datetime.date:
 
 def appeal_deadlines(case: Case, *, served_on: datetime.date) -> tuple[datetime.date, datetime.date]:
     """The last days to apply for administrative reconsideration and to sue, counted from service of the decision."""
-    on = rules_date(case)
-    reconsideration = _required(RulePeriod.Kind.PROCESS_DEADLINE, on=on, key=APPEAL_RECONSIDERATION_KEY)
-    litigation = _required(RulePeriod.Kind.PROCESS_DEADLINE, on=on, key=APPEAL_LITIGATION_KEY)
-    return rules.deadline(reconsideration, served_on), rules.deadline(litigation, served_on)
+    on, kind = rules_date(case), RulePeriod.Kind.PROCESS_DEADLINE
+    periods = rules.rule_periods(kind, on=on, keys=(APPEAL_RECONSIDERATION_KEY, APPEAL_LITIGATION_KEY))
+    for key in (APPEAL_RECONSIDERATION_KEY, APPEAL_LITIGATION_KEY):
+        if key not in periods:
+            raise RuleMissingError(rules.RuleMissing(kind, on, key))
+    return (
+        rules.deadline(periods[APPEAL_RECONSIDERATION_KEY], served_on),
+        rules.deadline(periods[APPEAL_LITIGATION_KEY], served_on),
+    )
 
 
 def filing_due(kind: str, *, received_on: datetime.date) -> datetime.date:
@@ -157,6 +163,20 @@ def _clock(name, label, on, *, running, today, overdue_on_the_day=False, note=""
     return Clock(name=name, label=str(label), on=on, running=running, overdue=running and passed, note=note)
 
 
+# When the case's decision notice was served: annotate a case with it (``decision_served_at``) to spare
+# ``case_clocks`` a query, as the case page does.
+DECISION_SERVED_AT = Subquery(
+    Notice.objects.filter(case=OuterRef("pk"), kind="decision").order_by("-served_at").values("served_at")[:1]
+)
+
+
+def _decision_served_at(case: Case) -> datetime.datetime | None:
+    if "decision_served_at" in case.__dict__:
+        return case.__dict__["decision_served_at"]
+    notice = case.notices.filter(kind="decision").order_by("-served_at").only("served_at").first()
+    return notice.served_at if notice else None
+
+
 def case_clocks(case: Case, *, today: datetime.date | None = None) -> list[Clock]:
     """The clocks of ``case`` that apply to it so far, in the order they run."""
     today = today or timezone.localdate()
@@ -177,10 +197,10 @@ def case_clocks(case: Case, *, today: datetime.date | None = None) -> list[Clock
             _clock("decision_due", _("decision due"), case.decision_due_on,
                    running=state == State.DECISION_PENDING, today=today)
         )  # fmt: skip
-    decision = case.notices.filter(kind="decision").order_by("-served_at").first() if case.decided_at else None
-    if decision is not None and state == State.SANCTIONED:
+    served_at = _decision_served_at(case) if case.decided_at and state == State.SANCTIONED else None
+    if served_at is not None:
         try:
-            reconsideration, litigation = appeal_deadlines(case, served_on=timezone.localdate(decision.served_at))
+            reconsideration, litigation = appeal_deadlines(case, served_on=timezone.localdate(served_at))
         except RuleMissingError as error:
             clocks.append(Clock(name="appeal", label=str(_("appeal deadlines")), on=None, note=error.messages[0]))
         else:

@@ -77,6 +77,18 @@ def rule_period(
     return rows.order_by("-for_item", "-exact_severity", "-effective_from", "-pk").first()
 
 
+def rule_periods(kind: str, *, on: datetime.date, keys: tuple[str, ...]) -> dict[str, RulePeriod]:
+    """For each of ``keys``, the ``kind`` row in force on ``on`` (as ``rule_period(kind, on=on, key=...)``
+    answers it), absent when none is. One query for them all."""
+    rows = RulePeriod.objects.filter(kind=kind, key__in=keys, effective_from__lte=on).filter(
+        Q(effective_to__isnull=True) | Q(effective_to__gt=on)
+    )
+    found: dict[str, RulePeriod] = {}
+    for row in rows:  # the model's ordering, as rule_period's .first()
+        found.setdefault(row.key, row)
+    return found
+
+
 def deadline(period: RulePeriod, start: datetime.date) -> datetime.date:
     """The date ``period`` after ``start``, in its unit (calendar days, working days or months)."""
     if period.unit == RulePeriod.Unit.DAYS:

@@ -6,12 +6,12 @@ list-filter values only ever show in-scope rows, and an out-of-scope object answ
 """
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import connections
+from django.db.models import Exists, OuterRef
 from django.http import Http404
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -30,12 +30,19 @@ def request_can(request, action: str, obj_or_model) -> bool:
     """
     if isinstance(obj_or_model, type) or obj_or_model.pk is None:
         return can(request.user, action, obj_or_model)
-    obj = obj_or_model
-    key = (action, obj._meta.label_lower, obj.pk, getattr(obj, "state", None), getattr(obj, "version", None))
+    key = _policy_key(action, obj_or_model)
     cache = request.__dict__.setdefault("_policy_answers", {})
     if key not in cache:
-        cache[key] = can(request.user, action, obj)
+        cache[key] = can(request.user, action, obj_or_model)
     return cache[key]
+
+
+def _policy_key(action: str, obj) -> tuple:
+    return action, obj._meta.label_lower, obj.pk, getattr(obj, "state", None), getattr(obj, "version", None)
+
+
+def _may(action: str) -> str:
+    return f"_may_{action}"
 
 
 class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
@@ -49,53 +56,53 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in related]
 
 
-class EstimatedCountPaginator(Paginator):
-    """A paginator that never runs an exact ``COUNT(*)`` over a big table (DESIGN §10, issue 11).
+class CountFreeChangeList(ChangeList):
+    """A changelist that pages without counting (DESIGN §10, issue 11).
 
-    - Unfiltered (the whole table, e.g. an overseer's list): PostgreSQL's planner estimate
-      (``pg_class.reltuples``), a catalogue lookup instead of a scan; exact below ``EXACT_BELOW`` rows.
-    - Filtered (a scoped list, a search, a filter): an exact count of at most ``CAP`` rows; beyond that the
-      count stops at ``CAP`` (``capped`` is true) and only the first ``CAP`` rows are paged through, since a
-      deep ``OFFSET`` costs as much as reading every row before it. Filters and search narrow the list.
-    - SQLite (the embedded demo, the quick tests): always the exact count.
+    Counting the rows a scoped list holds costs as much as reading them all: one grant probe per case for
+    ``COUNT(*)``, before the page is even fetched. Here the page is fetched with one row more than it shows:
+    that row says whether a next page exists, and nothing else is read. The total is exact when the list
+    ends on the page shown ("42 cases"); otherwise the page says how far the list goes ("26–50 of more
+    than 50"). Pages stop at ``MAX_ROWS``: beyond it, filters and search narrow the list (a deep ``OFFSET``
+    costs as much as reading every row before it). There is no "show all".
+
+    Admins with actions keep Django's counting changelist: "select all N" needs the number.
     """
 
-    CAP = 10_000
-    EXACT_BELOW = 50_000
+    MAX_ROWS = 10_000
 
-    @cached_property
-    def count(self):
-        self.capped = False
-        queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is None:
-            return super().count
-        connection = connections[queryset.db]
-        if connection.vendor != "postgresql":
-            return super().count
-        if not query.where and not query.distinct and not query.combinator:
-            estimate = self._estimate(connection, queryset.model._meta.db_table)
-            if estimate >= self.EXACT_BELOW:
-                return estimate
-            return super().count
-        counted = queryset.order_by()[: self.CAP + 1].count()
-        if counted > self.CAP:
-            self.capped = True
-            return self.CAP
-        return counted
-
-    @staticmethod
-    def _estimate(connection, table: str) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
-            row = cursor.fetchone()
-        return max(int(row[0]), 0) if row and row[0] is not None else 0
+    def get_results(self, request):
+        if self.model_admin.get_actions(request):
+            return super().get_results(request)
+        per_page = self.list_per_page
+        offset = (self.page_num - 1) * per_page
+        if self.page_num < 1 or offset >= self.MAX_ROWS:
+            raise IncorrectLookupParameters
+        rows = list(self.queryset[offset : offset + per_page + 1])
+        if not rows and self.page_num > 1:
+            raise IncorrectLookupParameters
+        more = len(rows) > per_page
+        rows = rows[:per_page]
+        self.rows_shown = (offset + 1, offset + len(rows))
+        # Whether more rows follow than the page shows; and whether the next page may be opened.
+        self.more_follow = more
+        self.narrow_to_see_more = more and offset + per_page >= self.MAX_ROWS
+        # The paginator pages up to the next page when there is one (its count is a lower bound then).
+        count = offset + len(rows) + (1 if more and not self.narrow_to_see_more else 0)
+        paginator = self.model_admin.get_paginator(request, rows, per_page)
+        paginator.count = count
+        self.result_count = offset + len(rows) + (1 if more else 0)
+        self.full_result_count = None
+        self.show_full_result_count = False
+        self.show_admin_actions = False
+        self.result_list = rows
+        self.can_show_all = False
+        self.multi_page = more or self.page_num > 1
+        self.paginator = paginator
 
 
 class ScopedModelAdmin(SimpleHistoryAdmin):
     """Scoped querysets, object-aware permissions, no bulk delete, read-only history."""
-
-    paginator = EstimatedCountPaginator
 
     # Exact counts over big tables are costly and leak nothing useful (DESIGN §10); no facet counts either.
     show_full_result_count = False
@@ -104,9 +111,15 @@ class ScopedModelAdmin(SimpleHistoryAdmin):
     allow_delete = False
     # Foreign keys the change page shows (read-only fields render them): fetched with the object.
     object_select_related: tuple[str, ...] = ()
+    # Actions the change page asks the policy about (buttons, inlines): answered in the object's own query,
+    # each as an ``EXISTS`` over the policy's scope, and remembered for the request (``request_can``).
+    object_policy_actions: tuple[str, ...] = ()
 
     def get_queryset(self, request):
         return scope(super().get_queryset(request), request.user, "view")
+
+    def get_changelist(self, request, **kwargs):
+        return CountFreeChangeList
 
     # -- permissions: the policy decides, per object when there is one --------------------------
     def has_module_permission(self, request):
@@ -178,16 +191,32 @@ class ScopedModelAdmin(SimpleHistoryAdmin):
         cache = request.__dict__.setdefault("_admin_objects", {})
         key = (self.model._meta.label_lower, str(object_id), from_field)
         if key not in cache:
-            queryset = self.get_queryset(request)
-            if self.object_select_related:
-                queryset = queryset.select_related(*self.object_select_related)
+            queryset = self.get_object_queryset(request)
             model = queryset.model
             field = model._meta.pk if from_field is None else model._meta.get_field(from_field)
             try:
-                cache[key] = queryset.get(**{field.name: field.to_python(object_id)})
+                cache[key] = obj = queryset.get(**{field.name: field.to_python(object_id)})
             except (model.DoesNotExist, ValidationError, ValueError):
                 cache[key] = None
+            else:
+                answers = request.__dict__.setdefault("_policy_answers", {})
+                answers[_policy_key("view", obj)] = True  # read through the "view" scope (get_queryset)
+                for action in self.object_policy_actions:
+                    answers[_policy_key(action, obj)] = obj.__dict__.pop(_may(action))
         return cache[key]
+
+    def get_object_queryset(self, request):
+        """The queryset the change, history and delete pages read their one object from."""
+        queryset = self.get_queryset(request)
+        if self.object_select_related:
+            queryset = queryset.select_related(*self.object_select_related)
+        if self.object_policy_actions:
+            model, user = queryset.model, request.user
+            queryset = queryset.annotate(**{
+                _may(action): Exists(scope(model._default_manager.filter(pk=OuterRef("pk")), user, action))
+                for action in self.object_policy_actions
+            })  # fmt: skip
+        return queryset
 
     def _require_in_scope(self, request, object_id):
         # get_object reads through the scoped queryset and answers None for a bad or out-of-scope id.

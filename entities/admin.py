@@ -1,7 +1,7 @@
 import secrets
 
 from django.contrib import admin
-from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
+from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, require
-from creditportal.admin_base import ProvinceListFilter, ScopedModelAdmin
+from creditportal.admin_base import CountFreeChangeList, ProvinceListFilter, ScopedModelAdmin
 
 from .forms import EntityForm, EntitySearchForm, RevealForm
 from .identifiers import looks_like_id_number, looks_like_uscc
@@ -45,7 +45,7 @@ def _stored_search(request) -> str:
     return request.session.get(_SESSION_SEARCHES, {}).get(request.GET.get(SEARCH_HANDLE_VAR, ""), "")
 
 
-class TokenSearchChangeList(ChangeList):
+class TokenSearchChangeList(CountFreeChangeList):
     """A changelist whose search term comes from the session, named by the ``s`` token in the URL."""
 
     def get_filters_params(self, params=None):

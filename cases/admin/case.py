@@ -18,7 +18,7 @@ from accounts.models import Department, User
 from accounts.permissions import can, scope
 from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, request_can
 
-from .. import services, workflow
+from .. import clocks, services, workflow
 from ..forms import (
     CaseForm,
     EvidenceUploadForm,
@@ -264,7 +264,10 @@ class CaseAdmin(ScopedModelAdmin):
     search_help_text = _("Search by case number, entity name or credit code.")
     object_select_related = (
         "department", "caseworker", "entity", "catalogue_item", "submitted_by", "approved_by", "decided_by",
+        "legal_document", "publication",
     )  # fmt: skip
+    # The page's edit rights and workflow buttons, answered in the case's own query.
+    object_policy_actions = ("change", "submit", "review")
     autocomplete_fields = ["entity"]
     readonly_fields = [
         "number", "state", "department", "caseworker", "submitted_by", "submitted_at", "review_due_on",
@@ -274,6 +277,10 @@ class CaseAdmin(ScopedModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(due_on=DUE_DATE)
+
+    def get_object_queryset(self, request):
+        # The clocks show the appeal deadlines counted from the decision notice's service.
+        return super().get_object_queryset(request).annotate(decision_served_at=clocks.DECISION_SERVED_AT)
 
     def get_fieldsets(self, request, obj=None):
         record = (None, {"fields": ["entity", "catalogue_item", "severity", "facts", "internal_notes"]})

@@ -1,4 +1,4 @@
-"""The data generator writes what the application would (issue 11), deterministically; the estimated paginator."""
+"""The data generator writes what the application would (issue 11), deterministically."""
 
 import pytest
 from django.core.management import call_command
@@ -10,7 +10,6 @@ from audit import chain
 from cases import datagen
 from cases.models import Case, CaseGroupObjectPermission, CaseNumberSequence, CaseUserObjectPermission
 from cases.workflow import State
-from creditportal.admin_base import EstimatedCountPaginator
 from entities import crypto
 from entities.models import Entity
 
@@ -110,29 +109,3 @@ def firm(db):
     from tests.factories import EntityFactory
 
     return EntityFactory()
-
-
-def test_estimated_paginator_is_exact_on_sqlite_and_small_tables(firm):
-    from tests.factories import CaseFactory
-
-    for _n in range(3):
-        CaseFactory(entity=firm)
-    paginator = EstimatedCountPaginator(Case.objects.order_by("pk"), 2)
-    assert paginator.count == 3
-    assert paginator.num_pages == 2
-    filtered = EstimatedCountPaginator(Case.objects.filter(entity=firm).order_by("pk"), 2)
-    assert filtered.count == 3
-
-
-@pytest.mark.postgres
-def test_estimated_paginator_caps_filtered_counts_on_postgresql(firm, monkeypatch):
-    from tests.factories import CaseFactory
-
-    for _n in range(5):
-        CaseFactory(entity=firm)
-    monkeypatch.setattr(EstimatedCountPaginator, "CAP", 3)
-    paginator = EstimatedCountPaginator(Case.objects.filter(entity=firm).order_by("pk"), 2)
-    assert paginator.count == 3 and paginator.capped
-    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 0)
-    unfiltered = EstimatedCountPaginator(Case.objects.order_by("pk"), 2)
-    assert unfiltered.count >= 0  # pg_class's estimate: no scan of the table

@@ -234,3 +234,32 @@ def test_a_missing_appeal_rule_shows_a_note_not_an_error(clock, make_draft, case
     RulePeriod.objects.filter(key=clocks.APPEAL_LITIGATION_KEY).delete()
     found = _by_name(clocks.case_clocks(case))
     assert "admin_litigation_law.filing" in found["appeal"].note
+
+
+def test_appeal_deadlines_read_both_rules_in_one_query(caseworker, firm, django_assert_num_queries):
+    case = _case(caseworker, firm)
+    case.legal_document  # noqa: B018 - fetched beforehand, as the case page does
+    with django_assert_num_queries(1):
+        clocks.appeal_deadlines(case, served_on=D(2026, 11, 16))
+    RulePeriod.objects.filter(key=clocks.APPEAL_LITIGATION_KEY).delete()
+    with pytest.raises(clocks.RuleMissingError, match=clocks.APPEAL_LITIGATION_KEY):
+        clocks.appeal_deadlines(case, served_on=D(2026, 11, 16))
+
+
+def test_the_case_page_reads_the_decisions_service_with_the_case(
+    clock, make_draft, caseworker, supervisor, django_assert_num_queries
+):
+    """Annotated with ``DECISION_SERVED_AT`` (as the case page fetches it), a case's clocks are the same."""
+    case = services.case_approve(case=services.case_submit(case=make_draft(), actor=caseworker), actor=supervisor)
+    case = services.case_record_statement(case=case, actor=caseworker, text="x")
+    case = services.case_sanction(case=case, actor=supervisor, reasons="ok")
+    plain = clocks.case_clocks(Case.objects.get(pk=case.pk))
+    annotated = (
+        Case.objects.select_related("legal_document", "publication")
+        .annotate(decision_served_at=clocks.DECISION_SERVED_AT)
+        .get(pk=case.pk)
+    )
+    assert annotated.decision_served_at is not None
+    with django_assert_num_queries(1):  # the appeal rules; the notice, document and publication came along
+        assert clocks.case_clocks(annotated) == plain
+    assert "reconsideration_by" in [clock.name for clock in plain]
