@@ -4,7 +4,6 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import F, Q, Value, When
-from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -43,6 +42,36 @@ DUE_DATE = models.Case(
     When(state=State.DECISION_PENDING, then=F("decision_due_on")),
     default=Value(None),
 )
+
+
+# What each waiting state waits on: the review queue reads each through its own partial index (issue 11).
+_QUEUE_STATES = ((State.SUBMITTED, "review_due_on"), (State.DECISION_PENDING, "decision_due_on"))
+QUEUE_LIMIT = 200
+
+
+def review_queue(user, limit: int = QUEUE_LIMIT) -> list[Case]:
+    """The cases ``user`` may review that wait for review or decision, most urgent first, at most ``limit``.
+
+    Most urgent: a case with no due date on record first (it should not happen, and someone must look), then
+    by due date, then by submission. Each waiting state is read in the order of its partial index
+    (``case_review_queue_idx``, ``case_decision_queue_idx``) and stops after ``limit`` in-scope rows, so the
+    queue is an index walk however many cases the office holds; the two short lists are then merged.
+    """
+    waiting = []
+    for state, due_field in _QUEUE_STATES:
+        waiting += (
+            scope(Case.objects.filter(state=state), user, "review")
+            .annotate(due_on=F(due_field))
+            .select_related("entity", "catalogue_item", "submitted_by")
+            .order_by(F(due_field).asc(nulls_first=True), "submitted_at", "pk")[:limit]
+        )
+    waiting.sort(key=_urgency)
+    return waiting[:limit]
+
+
+def _urgency(case: Case) -> tuple:
+    # None first, and never compared with a date.
+    return case.due_on is not None, case.due_on, case.submitted_at is not None, case.submitted_at, case.pk
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -409,18 +438,11 @@ class CaseAdmin(ScopedModelAdmin):
         """A supervisor's work: the department's cases awaiting review or decision, most urgent first."""
         if not request.user.has_perm("cases.review_case"):
             raise PermissionDenied
-        cases = (
-            scope(Case.objects.all(), request.user, "review")
-            .filter(state__in=[State.SUBMITTED, State.DECISION_PENDING])
-            .annotate(due_on=DUE_DATE)
-            .select_related("entity", "catalogue_item", "submitted_by")
-            .order_by(Coalesce("due_on", Value(timezone.localdate())), "submitted_at", "pk")[:200]
-        )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Review queue"),
-            "cases": cases,
+            "cases": review_queue(request.user),
             "today": timezone.localdate(),
         }
         return TemplateResponse(request, "admin/cases/case/queue.html", context)

@@ -106,6 +106,21 @@ class Case(models.Model):
             models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
             models.Index(fields=["state", "-created_at"], name="case_state_created_idx"),
             GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="case_number_trgm"),
+            # The review queue (cases/admin/case.py, review_queue): one ordered walk per waiting state.
+            models.Index(
+                F("review_due_on").asc(nulls_first=True),
+                F("submitted_at"),
+                F("id"),
+                condition=Q(state="submitted"),
+                name="case_review_queue_idx",
+            ),
+            models.Index(
+                F("decision_due_on").asc(nulls_first=True),
+                F("submitted_at"),
+                F("id"),
+                condition=Q(state="decision_pending"),
+                name="case_decision_queue_idx",
+            ),
         ]
         constraints = [
             # Four eyes (DESIGN §5): whoever approves or decides is never who submitted.
