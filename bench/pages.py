@@ -104,6 +104,7 @@ FROM cases_case c JOIN entities_representative r ON r.entity_id = c.entity_id
 WHERE r.user_id = %s AND r.verified_at IS NOT NULL AND r.valid_from <= CURRENT_DATE
   AND (r.valid_to IS NULL OR r.valid_to >= CURRENT_DATE) AND c.state NOT IN ('draft', 'submitted', 'rejected')
 ORDER BY c.notice_served_at DESC, c.id DESC
+LIMIT 20
 """
 
 

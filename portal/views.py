@@ -12,6 +12,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -151,16 +152,25 @@ def invitation(request, token: str):
     return render(request, "portal/invitation.html", {"form": form, "entity": found.representative.entity})
 
 
+# A firm with a long history has hundreds of cases: the records page shows them a page at a time (issue 11).
+RECORDS_PER_PAGE = 20
+
+
 @require_GET
 @representative_required
 def records(request):
-    """My records: every case against my entities from the notice served on."""
-    cases = list(selectors.my_cases(request.user))
-    today = timezone.localdate()
+    """My records: every case against my entities from the notice served on, newest first, a page at a time."""
+    page = Paginator(selectors.my_cases(request.user), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/records.html",
-        {"entities": list(selectors.my_entities(request.user)), "cases": cases, "today": today},
+        {
+            "entities": list(selectors.my_entities(request.user)),
+            "cases": page.object_list,
+            "page": page,
+            "page_range": page.paginator.get_elided_page_range(page.number),
+            "today": timezone.localdate(),
+        },
     )
 
 

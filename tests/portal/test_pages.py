@@ -112,3 +112,23 @@ def test_staff_cannot_sign_in_to_the_portal(caseworker):
     assert response.status_code == 200
     assert "Staff accounts sign in to the staff workspace" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_records_come_a_page_at_a_time(clock, firm, rep_acme, serve, monkeypatch):
+    """A firm with a long history sees its cases newest first, a page at a time (issue 11)."""
+    from portal import views
+
+    monkeypatch.setattr(views, "RECORDS_PER_PAGE", 2)
+    cases = [serve(firm) for _n in range(3)]
+    client = login(rep_acme)
+    first = client.get(reverse("portal:records")).content.decode()
+    second = client.get(reverse("portal:records"), {"page": 2}).content.decode()
+    newest, middle, oldest = sorted(cases, key=lambda case: (case.notice_served_at, case.pk), reverse=True)
+    assert newest.number in first and middle.number in first and oldest.number not in first
+    assert oldest.number in second and newest.number not in second
+    nav = first[first.find('<nav class="paginator"') :]
+    nav = " ".join(nav[: nav.find("</nav>")].split())
+    assert "Page 1 of 2 (3 cases):" in nav and 'href="?page=2"' in nav, nav
+    # A page that does not exist shows the nearest one rather than an error.
+    assert oldest.number in client.get(reverse("portal:records"), {"page": 99}).content.decode()
+    assert newest.number in client.get(reverse("portal:records"), {"page": "x"}).content.decode()
