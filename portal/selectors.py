@@ -25,23 +25,28 @@ def my_entity(user, pk: int) -> Entity:
     return get_object_or_404(my_entities(user), pk=pk)
 
 
-def my_cases(user, *, entity: Entity | None = None) -> QuerySet:
-    """The cases the user's entities may see, with what the records page shows (a fixed number of queries)."""
+def my_cases(user, *, entity: Entity | None = None, statements: bool = True) -> QuerySet:
+    """The cases the user's entities may see, with their measures, filings and (unless ``statements`` is
+    false, as on the records page, which does not show them) statements: a fixed number of queries."""
     queryset = scope(Case.objects.all(), user, "view")
     if entity is not None:
         queryset = queryset.filter(entity=entity)
-    return (
-        queryset.select_related("department", "entity", "catalogue_item", "legal_document", "publication")
-        .prefetch_related(
-            Prefetch(
-                "sanctions",
-                queryset=Sanction.objects.exclude(status=Sanction.Status.WITHDRAWN).select_related("measure_type"),
-            ),
+    related = [
+        Prefetch(
+            "sanctions",
+            queryset=Sanction.objects.exclude(status=Sanction.Status.WITHDRAWN).select_related("measure_type"),
+        ),
+        Prefetch("filings", queryset=Filing.objects.order_by("filed_at", "pk")),
+    ]
+    if statements:
+        related.append(
             Prefetch(
                 "statements", queryset=Statement.objects.order_by("recorded_at", "pk").prefetch_related("attachments")
-            ),
-            Prefetch("filings", queryset=Filing.objects.order_by("filed_at", "pk")),
+            )
         )
+    return (
+        queryset.select_related("department", "entity", "catalogue_item", "legal_document", "publication")
+        .prefetch_related(*related)
         .order_by("-notice_served_at", "-pk")
     )
 

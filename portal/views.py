@@ -160,7 +160,8 @@ RECORDS_PER_PAGE = 20
 @representative_required
 def records(request):
     """My records: every case against my entities from the notice served on, newest first, a page at a time."""
-    page = Paginator(selectors.my_cases(request.user), RECORDS_PER_PAGE).get_page(request.GET.get("page"))
+    cases = selectors.my_cases(request.user, statements=False)
+    page = Paginator(cases, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/records.html",
