@@ -19,6 +19,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -84,6 +85,9 @@ def _display(model_field, value) -> str:
         return str(choices[value])
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, datetime.datetime):
+        # Stored in UTC: shown in the office's time zone, to the minute, as the rest of the admin shows times.
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
     return Truncator(str(value)).chars(MAX_VALUE_CHARS)
 
 

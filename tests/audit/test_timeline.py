@@ -302,3 +302,17 @@ def test_activity_of_a_period_diffs_against_the_version_before_it(make_draft, ca
     events = _resolved(user_activity(caseworker, start=start))
     facts = [c for e in events for c in e.changes if c.label == "facts"]
     assert facts and facts[0].old and facts[0].new == "Corrected facts."
+
+
+def test_times_in_diffs_read_in_the_offices_time_zone(submitted, supervisor):
+    """A datetime is stored in UTC; the timeline shows it as the office reads clocks (Asia/Shanghai), to the minute."""
+    import datetime
+
+    from django.utils import timezone
+
+    case = services.case_approve(case=submitted, actor=supervisor)
+    submitted_at = [c for e in case_timeline(case) for c in e.changes if c.label == "submitted at" and c.new]
+    assert submitted_at
+    expected = timezone.localtime(case.submitted_at).strftime("%Y-%m-%d %H:%M")
+    assert submitted_at[-1].new == expected
+    assert timezone.localtime(case.submitted_at).utcoffset() == datetime.timedelta(hours=8)
