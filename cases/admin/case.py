@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -155,14 +156,18 @@ class EvidenceInline(ScopedTabularInline):
     extra = 1
     verbose_name_plural = _("evidence")
     inline_select_related = ("case", "uploaded_by")
-    readonly_fields = ["download", "content_type", "size", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["download", "kind_and_size", "sha256", "uploaded"]
 
     def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["file", "description"]  # a new case: nothing uploaded yet, nothing to show about it
         if self.has_add_permission(request, obj):
             return ["file", "description", *self.readonly_fields]
         return ["download", "description", *self.readonly_fields[1:]]  # nothing to upload: no file widget
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
         if self.has_add_permission(request, obj):
             return self.readonly_fields
         return [*self.readonly_fields, "description"]
@@ -176,6 +181,19 @@ class EvidenceInline(ScopedTabularInline):
             return ""
         url = reverse("cases:evidence_download", args=[evidence.pk])
         return format_html('<a href="{}">{}</a>', url, evidence.original_name)
+
+    @admin.display(description=_("detected type and size"))
+    def kind_and_size(self, evidence):
+        if not evidence.pk:
+            return ""
+        return format_html("{}<br>{}", evidence.content_type, filesizeformat(evidence.size))
+
+    @admin.display(description=_("uploaded"))
+    def uploaded(self, evidence):
+        if not evidence.pk:
+            return ""  # not the default "now" on the empty upload row
+        when = timezone.localtime(evidence.uploaded_at).strftime("%Y-%m-%d %H:%M")
+        return format_html("{}<br>{}", evidence.uploaded_by or "—", when)
 
     def has_change_permission(self, request, obj=None):
         return False  # evidence is added, never rewritten
@@ -306,6 +324,20 @@ class CaseAdmin(ScopedModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(due_on=DUE_DATE)
+
+    # Rows a case can only have once it has reached a step (the field records when; it is never cleared): before
+    # it, the inline is left off the page — nothing to show or add there — which also spares its query.
+    inline_from_step = {
+        DecisionInline: "submitted_at", NoticeInline: "notice_served_at", StatementInline: "notice_served_at",
+        FilingInline: "notice_served_at", PublicationInline: "decided_at",
+    }  # fmt: skip
+
+    def get_inline_instances(self, request, obj=None):
+        def reached(inline):
+            step = self.inline_from_step.get(type(inline))
+            return step is None or (obj is not None and getattr(obj, step) is not None)
+
+        return [inline for inline in super().get_inline_instances(request, obj) if reached(inline)]
 
     def get_object_queryset(self, request):
         # The clocks show the appeal deadlines counted from the decision notice's service.

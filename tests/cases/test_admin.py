@@ -325,3 +325,22 @@ def test_change_page_query_count_is_fixed(client, caseworker, make_draft):
     # with the case's own query and the clocks reused what it fetched (benchmark, issue 11). Most of what is
     # left is one query per inline table.
     assert few <= 17
+
+
+def test_a_case_page_shows_the_rows_of_the_steps_the_case_has_reached(client, caseworker, supervisor, make_draft):
+    """A draft has no decisions, notices, statements, filings or publication yet: those lists are left off."""
+
+    def inlines(case):
+        response = client.get(reverse("admin:cases_case_change", args=[case.pk]))
+        assert response.status_code == 200
+        return [inline.opts.model._meta.model_name for inline in response.context["inline_admin_formsets"]]
+
+    client = _login(client, caseworker)
+    case = make_draft()
+    assert inlines(case) == ["legaldocument", "sanction", "evidence"]
+    assert [i.opts.model._meta.model_name for i in client.get(reverse("admin:cases_case_add")).context[
+        "inline_admin_formsets"]] == ["legaldocument", "sanction", "evidence"]  # fmt: skip
+    case = services.case_submit(case=case, actor=caseworker)
+    assert inlines(case) == ["legaldocument", "sanction", "evidence", "decision"]
+    case = services.case_approve(case=case, actor=supervisor)
+    assert inlines(case) == ["legaldocument", "sanction", "evidence", "statement", "decision", "notice", "filing"]

@@ -19,6 +19,9 @@ pytestmark = pytest.mark.e2e
 
 SUCCESS = ".messagelist .success"
 CASES = "#cases-case a"  # the model's list on the admin's index, not the app's page
+# The page's parts wider than the space they are given (the page itself included).
+OVERFLOW = """[document.documentElement, ...document.querySelectorAll('.inline-group, fieldset')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.id || e.className || e.tagName)"""
 
 
 def test_caseworker_logs_a_case_with_evidence_and_submits_it(page, demo, screenshots):
@@ -47,9 +50,13 @@ def test_caseworker_logs_a_case_with_evidence_and_submits_it(page, demo, screens
         {"name": "penalty-decision.pdf", "mimeType": "application/pdf", "buffer": pdf}
     )
     page.locator("#id_evidence-0-description").fill("The penalty decision, signed")
+    # A new case shows what can be entered for it, and fits the window (no sideways scrolling).
+    assert page.locator(".inline-group h2").all_inner_texts() == ["LEGAL DOCUMENT", "MEASURES", "EVIDENCE"]
+    assert page.evaluate(OVERFLOW) == [], page.evaluate(OVERFLOW)
     page.locator("[name=_continue]").click()
 
     expect(page.locator(SUCCESS)).to_contain_text("was added successfully")
+    assert page.evaluate(OVERFLOW) == [], page.evaluate(OVERFLOW)  # the draft's page, evidence listed, fits too
     case = Case.objects.filter(caseworker=caseworker, legal_document__number="京税稽罚〔2026〕88号").get()
     assert case.state == State.DRAFT
     evidence = Evidence.objects.get(case=case)
