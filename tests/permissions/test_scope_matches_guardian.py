@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from guardian.shortcuts import get_objects_for_user
 
+from accounts import permissions as policy
 from accounts.permissions import granted_cases
 from cases.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 from tests.factories import CaseFactory, DepartmentFactory, UserFactory
@@ -15,8 +16,11 @@ pytestmark = pytest.mark.django_db
 CODENAMES = ["view_case", "change_case", "submit_case", "review_case"]
 
 
+@pytest.mark.parametrize("many", [False, True], ids=["exists", "probes"])
 @pytest.mark.parametrize("seed", range(6))
-def test_granted_cases_equals_get_objects_for_user(seed, django_assert_num_queries):
+def test_granted_cases_equals_get_objects_for_user(seed, many, monkeypatch, django_assert_num_queries):
+    """Both forms of the query (``EXISTS``, and scalar probes for users with many grants) give guardian's answer."""
+    monkeypatch.setattr(policy, "_many_grants", lambda *args: many)
     rng = random.Random(seed)
     department = DepartmentFactory()
     cases = [CaseFactory(department=department, grants=False) for _ in range(12)]
@@ -52,3 +56,21 @@ def test_granted_cases_equals_get_objects_for_user(seed, django_assert_num_queri
 
     with django_assert_num_queries(1):
         list(granted_cases(Case.objects.all(), users[0], "view_case"))
+
+
+@pytest.mark.postgres
+def test_many_grants_is_the_planners_estimate_asked_once(monkeypatch, django_assert_num_queries):
+    """PostgreSQL's estimate of a user's grants decides the form, asked once per user and permission."""
+    user = UserFactory(is_staff=True)
+    group = Group.objects.create(name="estimated")
+    user.groups.add(group)
+    permission = Permission.objects.get(content_type__app_label="cases", codename="view_case")
+    policy._GRANT_ESTIMATES.clear()
+    monkeypatch.setattr(policy, "MANY_GRANTS", -1)  # any estimate is "many"
+    with django_assert_num_queries(1):
+        assert policy._many_grants(user, [group.pk], permission.pk, "default")
+    with django_assert_num_queries(0):
+        assert policy._many_grants(user, [group.pk], permission.pk, "default")
+    monkeypatch.setattr(policy, "MANY_GRANTS", 10**9)
+    policy._GRANT_ESTIMATES.clear()
+    assert not policy._many_grants(user, [group.pk], permission.pk, "default")
