@@ -160,7 +160,7 @@ RECORDS_PER_PAGE = 20
 @representative_required
 def records(request):
     """My records: every case against my entities from the notice served on, newest first, a page at a time."""
-    cases = selectors.my_cases(request.user, statements=False)
+    cases = selectors.my_cases(request.user, listing=True)
     page = Paginator(cases, RECORDS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
