@@ -66,13 +66,14 @@ class CountFreeChangeList(ChangeList):
     than 50"). Pages stop at ``MAX_ROWS``: beyond it, filters and search narrow the list (a deep ``OFFSET``
     costs as much as reading every row before it). There is no "show all".
 
-    Admins with actions keep Django's counting changelist: "select all N" needs the number.
+    Admins with actions or editable lists keep Django's counting changelist: "select all N" needs the number,
+    and the editable list's formset needs a queryset.
     """
 
     MAX_ROWS = 10_000
 
     def get_results(self, request):
-        if self.model_admin.get_actions(request):
+        if self.list_editable or self.model_admin.get_actions(request):
             return super().get_results(request)
         per_page = self.list_per_page
         offset = (self.page_num - 1) * per_page

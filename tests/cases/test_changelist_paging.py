@@ -104,3 +104,15 @@ def test_the_list_costs_the_same_whatever_its_length(client, caseworker, firm, r
     # Session, user, permissions and groups (one query), the conduct filter's choices, the page; a staff
     # member signed in with a second factor adds the OTP device: 6, the issue's target.
     assert len(queries) == 5, queries
+
+
+def test_a_list_with_actions_keeps_its_count(client, caseworker, firm, per_page, monkeypatch):
+    """"Select all N" needs N: an admin that offers actions pages with Django's counting list."""
+    _many_cases(3, caseworker, firm)
+    per_page(2)
+    case_admin = admin.site._registry[Case]
+    action = (lambda modeladmin, request, queryset: None, "noop", "Do nothing")
+    monkeypatch.setattr(type(case_admin), "get_actions", lambda self, request: {"noop": action})
+    response, statements = _sql(_login(client, caseworker))
+    assert response.context["cl"].result_count == 3
+    assert any("COUNT(" in sql for sql in statements)
