@@ -46,11 +46,7 @@ def my_cases(user, *, entity: Entity | None = None, listing: bool = False) -> Qu
             )
         )
     joined = ["department", "entity", "catalogue_item", "publication", *([] if listing else ["legal_document"])]
-    return (
-        queryset.select_related(*joined)
-        .prefetch_related(*related)
-        .order_by("-notice_served_at", "-pk")
-    )
+    return queryset.select_related(*joined).prefetch_related(*related).order_by("-notice_served_at", "-pk")
 
 
 def case_notices(user, case: Case) -> QuerySet:

@@ -107,7 +107,7 @@ def test_the_list_costs_the_same_whatever_its_length(client, caseworker, firm, r
 
 
 def test_a_list_with_actions_keeps_its_count(client, caseworker, firm, per_page, monkeypatch):
-    """"Select all N" needs N: an admin that offers actions pages with Django's counting list."""
+    """ "Select all N" needs N: an admin that offers actions pages with Django's counting list."""
     _many_cases(3, caseworker, firm)
     per_page(2)
     case_admin = admin.site._registry[Case]
