@@ -28,6 +28,13 @@ class CaseNumberSequence(models.Model):
         return f"{self.department_id}/{self.year}: {self.last}"
 
 
+def _queue_index(state: str, due_field: str, name: str) -> models.Index:
+    """Cases waiting in ``state``, most urgent first: the order the review queue reads them in."""
+    return models.Index(
+        F(due_field).asc(nulls_first=True), F("submitted_at"), F("id"), condition=Q(state=state), name=name
+    )
+
+
 class Case(models.Model):
     """A record of dishonest conduct against one entity, owned by one department."""
 
@@ -107,20 +114,8 @@ class Case(models.Model):
             models.Index(fields=["state", "-created_at"], name="case_state_created_idx"),
             GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="case_number_trgm"),
             # The review queue (cases/admin/case.py, review_queue): one ordered walk per waiting state.
-            models.Index(
-                F("review_due_on").asc(nulls_first=True),
-                F("submitted_at"),
-                F("id"),
-                condition=Q(state="submitted"),
-                name="case_review_queue_idx",
-            ),
-            models.Index(
-                F("decision_due_on").asc(nulls_first=True),
-                F("submitted_at"),
-                F("id"),
-                condition=Q(state="decision_pending"),
-                name="case_decision_queue_idx",
-            ),
+            _queue_index(State.SUBMITTED, "review_due_on", "case_review_queue_idx"),
+            _queue_index(State.DECISION_PENDING, "decision_due_on", "case_decision_queue_idx"),
         ]
         constraints = [
             # Four eyes (DESIGN §5): whoever approves or decides is never who submitted.
