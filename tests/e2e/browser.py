@@ -158,3 +158,30 @@ PNG_BYTES = (
 )
 
 __all__ = ["PNG_BYTES", "ConsoleGuard", "Screenshots", "expect", "portal_sign_in", "real_pdf", "staff_sign_in"]
+
+
+_AXE = None
+
+
+def assert_accessible(page: Page, *, allow: tuple[str, ...] = ()) -> None:
+    """axe-core on the page as it stands: no critical or serious violation (rule ids in ``allow`` excepted).
+
+    axe-core comes from the pinned ``axe-playwright-python`` wheel (no download at test time); Playwright's
+    ``evaluate`` is not subject to the page's CSP, so the strict policy stays as in production.
+    """
+    global _AXE
+    if _AXE is None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        _AXE = Axe()
+    results = _AXE.run(page)
+    serious = [
+        violation
+        for violation in results.response["violations"]
+        if violation["impact"] in ("critical", "serious") and violation["id"] not in allow
+    ]
+    details = [
+        f"{v['impact']}: {v['id']} ({v['help']}) at {', '.join(str(n['target']) for n in v['nodes'][:3])}"
+        for v in serious
+    ]
+    assert not serious, f"accessibility violations on {page.url}:\n  " + "\n  ".join(details)
