@@ -36,11 +36,14 @@ demo: migrate ## Load the demo departments, accounts and entities (idempotent)
 run: demo ## Run the portal with demo data on http://127.0.0.1:8000
 	$(PY) manage.py runserver $(HOST)
 
+# Tests run on every core (pytest-xdist, one database per worker); PYTEST_WORKERS=0 runs them in one process.
+PYTEST_WORKERS ?= auto
+
 test: venv ## Run the whole test suite on SQLite
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test-pg: venv ## Run the whole test suite on PostgreSQL (DATABASE_URL, default $(PG_TEST_URL))
-	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest
+	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test-e2e: venv ## Browser journeys: Playwright + the system's Chromium against a live server (screens in var/)
 	$(BIN)/pytest -m e2e tests/e2e
