@@ -12,9 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.permissions import _many_grants
-from cases import datagen
 from cases.models import Case
 from cases.workflow import State
+from demo import datagen
 from entities.models import Entity
 
 from .naive import naive_site

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "cases",
     "portal",
     "creditportal",
+    # Development only (demo data, the benchmark's generator); above every app, imported by none.
+    "demo",
 ]
 
 MIDDLEWARE = [
