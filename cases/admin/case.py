@@ -500,7 +500,7 @@ class CaseAdmin(ScopedModelAdmin):
                 kwargs.update(text=form.cleaned_data["text"], received_on=form.cleaned_data["received_on"])
             if name == "sanction" and "publish" in form.fields:
                 kwargs["publish"] = form.cleaned_data["publish"]
-            elif name not in ("submit", "record_statement"):
+            if name not in ("submit", "record_statement"):
                 kwargs["reasons"] = form.cleaned_data["reasons"]
             try:
                 service(**kwargs)
