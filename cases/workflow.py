@@ -80,6 +80,10 @@ TRANSITIONS: dict[str, Transition] = {
 }  # fmt: skip
 
 TERMINAL_STATES = frozenset({State.DISMISSED, State.REJECTED, State.REPAIRED, State.REVOKED, State.EXPIRED})
+# Whatever the grants say, a case is edited only while it is a draft: the rest of its life is the workflow's.
+EDITABLE_STATES = frozenset({State.DRAFT})
+# A case exists for its entity from service of the notice on: never as a draft, nor one refused before service.
+HIDDEN_FROM_ENTITY_STATES = frozenset({State.DRAFT, State.SUBMITTED, State.REJECTED})
 
 
 class TransitionError(Exception):

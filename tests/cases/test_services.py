@@ -410,3 +410,14 @@ def test_every_transition_leaves_a_history_row_with_actor(pending, supervisor, c
 def test_legal_document_rows_are_per_case(make_draft):
     case = make_draft()
     assert LegalDocument.objects.get(case=case).number == "京税稽罚〔2026〕12号"
+
+
+def test_a_draft_only_service_checks_the_state_itself_not_only_through_the_policy(submitted, caseworker, monkeypatch):
+    """Issue 21 §7: ``_require_draft`` once relied on the policy's scope alone to refuse a case past draft."""
+    from cases.services import drafts
+
+    monkeypatch.setattr(drafts, "require", lambda user, action, obj: obj)  # a policy that lets everything through
+    with pytest.raises(PermissionDenied, match="Only a draft can be changed"):
+        services.case_update(
+            case=submitted, actor=caseworker, facts="x", catalogue_item=submitted.catalogue_item, severity="general"
+        )
