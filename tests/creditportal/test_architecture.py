@@ -58,6 +58,7 @@ def test_the_retention_purge_refuses_without_a_person_de_identifier(monkeypatch)
         retention.purge_expired(actor=None)
 
 
+@pytest.mark.django_db
 def test_the_policy_names_no_case_state_and_fails_closed_without_the_workflows(monkeypatch):
     from accounts import permissions
     from cases.models import Case
@@ -66,4 +67,6 @@ def test_the_policy_names_no_case_state_and_fails_closed_without_the_workflows(m
     assert set(permissions._CASE_STATES["editable"]) == set(EDITABLE_STATES)
     assert set(permissions._CASE_STATES["hidden_from_entity"]) == set(HIDDEN_FROM_ENTITY_STATES)
     monkeypatch.setattr(permissions, "_case_states_registered", False)
-    assert permissions.represented_cases(Case.objects.all(), object()).query.is_empty()
+    from tests.factories import UserFactory
+
+    assert permissions.represented_cases(Case.objects.all(), UserFactory()).query.is_empty()
