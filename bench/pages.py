@@ -94,7 +94,8 @@ _QUEUE_PART = """
  WHERE c.state = '{state}' AND {scope}
  ORDER BY c.{due} NULLS FIRST, c.submitted_at, c.id LIMIT 200)
 """
-# The review queue: each waiting state walked in its partial index's order, merged (as cases.admin.case.review_queue).
+# The review queue: each waiting state walked in its partial index's order, merged
+# (as cases.selectors.queues.review_queue).
 QUEUE_SQL = (
     _QUEUE_PART.format(state="submitted", due="review_due_on", scope="{scope}")
     + " UNION ALL "

@@ -2,8 +2,7 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import F, Q, Value, When
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
@@ -15,8 +14,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Department, User
-from accounts.permissions import can, scope
+from accounts.permissions import can
 from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, request_can
+from creditportal.forms import form_add_service_errors
 
 from .. import clocks, services, workflow
 from ..forms import (
@@ -32,47 +32,9 @@ from ..forms import (
     TransitionForm,
 )
 from ..models import Case, Decision, Evidence, Filing, LegalDocument, Notice, Sanction, Statement
+from ..selectors.queues import DUE_DATE, review_queue
 from ..services import access
-from ..workflow import Role, State
 from .lifecycle import PublicationInline, clocks_html
-
-# The date a case waits on in each state: what "due" and "overdue" mean on lists and in the queue.
-DUE_DATE = models.Case(
-    When(state=State.SUBMITTED, then=F("review_due_on")),
-    When(state=State.NOTICE_ISSUED, then=F("statement_window_ends_on")),
-    When(state=State.DECISION_PENDING, then=F("decision_due_on")),
-    default=Value(None),
-)
-
-
-# What each waiting state waits on: the review queue reads each through its own partial index (issue 11).
-_QUEUE_STATES = ((State.SUBMITTED, "review_due_on"), (State.DECISION_PENDING, "decision_due_on"))
-QUEUE_LIMIT = 200
-
-
-def review_queue(user, limit: int = QUEUE_LIMIT) -> list[Case]:
-    """The cases ``user`` may review that wait for review or decision, most urgent first, at most ``limit``.
-
-    Most urgent: a case with no due date on record first (it should not happen, and someone must look), then
-    by due date, then by submission. Each waiting state is read in the order of its partial index
-    (``case_review_queue_idx``, ``case_decision_queue_idx``) and stops after ``limit`` in-scope rows, so the
-    queue is an index walk however many cases the office holds; the two short lists are then merged.
-    """
-    waiting = []
-    for state, due_field in _QUEUE_STATES:
-        waiting += (
-            scope(Case.objects.filter(state=state), user, "review")
-            .annotate(due_on=F(due_field))
-            .select_related("entity", "catalogue_item", "submitted_by")
-            .order_by(F(due_field).asc(nulls_first=True), "submitted_at", "pk")[:limit]
-        )
-    waiting.sort(key=_urgency)
-    return waiting[:limit]
-
-
-def _urgency(case: Case) -> tuple:
-    # None first, and never compared with a date.
-    return case.due_on is not None, case.due_on, case.submitted_at is not None, case.submitted_at, case.pk
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -274,27 +236,15 @@ TRANSITION_VIEWS = {
     "sanction": (services.case_sanction, SanctionDecisionForm, _("The decision was made: measures imposed.")),
     "dismiss": (services.case_dismiss, TransitionForm, _("The decision was made: case dismissed.")),
 }
-_ROLE_ACTION = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
 
 
-def transitions_for(user, case: Case, request=None) -> list[workflow.Transition]:
-    """The workflow buttons this user may press on this case (the services check again).
-
-    With ``request``, the policy's answers are shared with the rest of the request (``request_can``).
-    """
-    allowed = []
-    for t in workflow.available(case.state):
-        action = _ROLE_ACTION.get(t.role)
-        if t.name not in TRANSITION_VIEWS or action is None:
-            continue
-        if not (request_can(request, action, case) if request is not None else can(user, action, case)):
-            continue
-        if t.four_eyes and case.submitted_by_id == user.pk:
-            continue
-        if t.name == "withdraw" and case.submitted_by_id != user.pk:
-            continue
-        allowed.append(t)
-    return allowed
+def transitions_for(user, case: Case, request) -> list[workflow.Transition]:
+    """The workflow buttons of this page: the service's answer (``case_transitions_available``), with the
+    policy's answers shared with the rest of the request (``request_can``)."""
+    available = services.case_transitions_available(
+        case=case, actor=user, may=lambda action, obj: request_can(request, action, obj)
+    )
+    return [t for t in available if t.name in TRANSITION_VIEWS]
 
 
 @admin.register(Case)
@@ -516,7 +466,7 @@ class CaseAdmin(ScopedModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
                 return redirect("admin:cases_case_change", case.pk)
             except ValidationError as error:
-                self._show_errors(request, form, error)
+                form_add_service_errors(form, error)
             else:
                 self.message_user(request, success, messages.SUCCESS)
                 return redirect("admin:cases_case_change", case.pk)
@@ -554,7 +504,7 @@ class CaseAdmin(ScopedModelAdmin):
             try:
                 self._change_access(request, case, action, form.cleaned_data, staff, departments)
             except ValidationError as error:
-                self._show_errors(request, form, error)
+                form_add_service_errors(form, error)
             else:
                 self.message_user(request, _("Access to the case was changed."), messages.SUCCESS)
                 return redirect("admin:cases_case_access", case.pk)
@@ -588,13 +538,3 @@ class CaseAdmin(ScopedModelAdmin):
         else:
             department = get_object_or_404(departments, pk=data.get("department"))
             access.case_unshare_department(case=case, department=department, actor=actor, reason=reason)
-
-    @staticmethod
-    def _show_errors(request, form, error):
-        """Errors of fields the form has go to them; the others (e.g. a missing document) above the form."""
-        if not hasattr(error, "error_dict"):
-            form.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            # The guards' messages name what is missing, so those of the case itself read well on their own.
-            form.add_error(field if field in form.fields else None, errors)

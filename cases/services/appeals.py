@@ -32,9 +32,8 @@ from .. import workflow
 from ..models import Case, Filing, Notice, Publication, Sanction
 from .errors import ConflictError
 from .filings import case_flag_objection
-from .lifecycle import RUNNING, publication_end, publication_refresh, sanction_end
+from .lifecycle import RUNNING, publication_end, publication_refresh, sanction_end, transition_finish
 from .notices import notice_issue
-from .review import transition_finish
 
 Outcome = Filing.Outcome
 

@@ -170,6 +170,19 @@ def case_records_deidentify(*, entity, actor, reason: str) -> int:
     return changed
 
 
+# -- finishing a transition -------------------------------------------------------------------------------
+
+
+def transition_finish(case: Case, *, transition, actor, reasons: str) -> Case:
+    """Move a locked, checked case to the transition's target and save it with its history row (actor, reason)."""
+    case.state = transition.target
+    case.version += 1
+    case.overdue_since = None  # the step the case waited on is taken
+    attribute(case, actor=actor, reason=f"{transition.name}: {reasons}".strip().rstrip(":"))
+    case.save()
+    return case
+
+
 # -- system transitions -----------------------------------------------------------------------------------
 
 
@@ -259,11 +272,7 @@ def case_expire(*, case: Case, actor, today: datetime.date | None = None) -> Cas
             publication, reason=EndReason.EXPIRED, on=min(publication.max_end_on, record_end), actor=actor,
             why="record period ended",
         )  # fmt: skip
-    locked.state = transition.target
-    locked.version += 1
-    locked.overdue_since = None
-    attribute(locked, actor=actor, reason=f"{transition.name}: record period ended on {record_end}")
-    locked.save()
+    transition_finish(locked, transition=transition, actor=actor, reasons=f"record period ended on {record_end}")
     notice_issue(case=locked, kind=Notice.Kind.EXPIRY, actor=actor)
     return locked
 

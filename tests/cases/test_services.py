@@ -421,3 +421,22 @@ def test_a_draft_only_service_checks_the_state_itself_not_only_through_the_polic
         services.case_update(
             case=submitted, actor=caseworker, facts="x", catalogue_item=submitted.catalogue_item, severity="general"
         )
+
+
+def test_the_transitions_an_actor_may_take_come_from_the_service(submitted, caseworker, supervisor, other_caseworker):
+    """One source for the buttons and the checks (issue 21 §7): role, four eyes, submitter-only withdraw."""
+
+    def names(actor, case=submitted):
+        return [t.name for t in services.case_transitions_available(case=case, actor=actor)]
+
+    assert names(caseworker) == ["withdraw"]  # the submitter: may withdraw, never review
+    assert names(supervisor) == ["return", "reject", "approve"]
+    assert names(UserFactory(role=roles.CASEWORKER, department=caseworker.department)) == []  # not the submitter
+    assert names(other_caseworker) == []  # another department: out of scope
+
+
+def test_a_supervisor_who_submitted_a_case_is_offered_no_review_of_it(submitted, supervisor):
+    Case.objects.filter(pk=submitted.pk).update(submitted_by=supervisor)  # as if they had submitted it
+    case = Case.objects.get(pk=submitted.pk)
+    offered = {t.name for t in services.case_transitions_available(case=case, actor=supervisor)}
+    assert not offered & {"return", "reject", "approve"}
