@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from cases import services
-from cases.admin.case import TRANSITION_VIEWS
+from cases.admin.workflow import TRANSITION_VIEWS
 from cases.models import Case, Publication
 from cases.workflow import State
 from tests.cases.conftest import item
