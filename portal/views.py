@@ -24,14 +24,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
-from accounts.permissions import scope
 from accounts.twofactor import TokenForm, confirmed_device, secret_base32, totp_device_pending
 from audit.history import attribute
-from cases.models import Case, Filing, Notice, Statement
+from cases.models import Case, Filing
 from cases.services import filings as filing_services
 from cases.services.filings import portal_statement_file, statement_receipt, statement_window_refusal
 from creditportal.forms import form_add_service_errors
-from entities.models import Entity
 
 from . import selectors
 from .forms import (
@@ -193,7 +191,7 @@ def case_detail(request, pk: int):
             "deadlines": selectors.case_deadlines(case, today=today),
             "statements": [(statement, statement_receipt(statement)) for statement in case.statements.all()],
             "statement_refusal": statement_window_refusal(case, today=today),
-            "filings": scope(Filing.objects.filter(case=case), request.user, "view").order_by("filed_at", "pk"),
+            "filings": selectors.case_filings(request.user, case),
             "objection_refusal": filing_services.objection_refusal(case),
             "appeal_refusal": filing_services.appeal_refusal(case, today=today),
             "repair_refusal": filing_services.repair_refusal(case, today=today),
@@ -208,7 +206,7 @@ def case_detail(request, pk: int):
 @representative_required
 def notice_download(request, pk: int):
     """A notice as served, as a text file in the user's language."""
-    notice = get_object_or_404(scope(Notice.objects.select_related("case"), request.user, "view"), pk=pk)
+    notice = selectors.my_notice(request.user, pk)
     title, body = selectors.notice_text(notice, get_language())
     response = HttpResponse(f"{title}\n\n{body}\n", content_type="text/plain; charset=utf-8")
     filename = f"{notice.case.number}-{notice.kind}-{notice.served_at:%Y%m%d}.txt"
@@ -244,9 +242,7 @@ def statement_file(request, pk: int):
 @representative_required
 def statement_receipt_view(request, pk: int, statement_pk: int):
     case = _my_case(request, pk)
-    statement = get_object_or_404(
-        scope(Statement.objects.filter(case=case).select_related("case"), request.user, "view"), pk=statement_pk
-    )
+    statement = selectors.case_statement(request.user, case, statement_pk)
     return render(
         request,
         "portal/statement_receipt.html",
@@ -293,7 +289,7 @@ def invite(request, entity_pk: int):
         return auth_views.redirect_to_login(request.get_full_path(), reverse("admin:login"))
     if not user.is_staff:
         raise Http404
-    entity = get_object_or_404(scope(Entity.objects.all(), user, "view"), pk=entity_pk)
+    entity = selectors.my_entity(user, entity_pk)
     if not user.has_perm("entities.add_representative"):
         raise PermissionDenied
     form = InviteForm(request.POST or None)
@@ -364,8 +360,7 @@ def repair_apply(request, pk: int):
 
 
 def _my_filing(request, case: Case, filing_pk: int) -> Filing:
-    filings = scope(Filing.objects.filter(case=case), request.user, "view").prefetch_related("attachments")
-    return get_object_or_404(filings, pk=filing_pk)
+    return selectors.case_filing(request.user, case, filing_pk)
 
 
 @require_GET
