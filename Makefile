@@ -56,9 +56,10 @@ screenshots: venv ## Regenerate the README's screenshots (docs/screenshots/) by 
 	  pngquant --force --skip-if-larger --strip --quality 80-95 --ext .png docs/screenshots/*.png || true; fi
 	if command -v optipng >/dev/null; then optipng -quiet -o2 -strip all docs/screenshots/*.png; fi
 
-lint: venv ## ruff lint + format check, bandit security lint, Django system checks
+lint: venv ## ruff lint + format check, import rules (layers, no circles), bandit security lint, Django system checks
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo --no-cache
 	$(BIN)/bandit -c pyproject.toml -r . -q
 	$(PY) manage.py check --fail-level WARNING
 

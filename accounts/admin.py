@@ -5,9 +5,10 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
-from creditportal.admin_base import ProvinceListFilter, ScopedModelAdmin
+from creditportal.admin_base import ScopedModelAdmin
 
 from .models import Department, User
+from .regions import ProvinceListFilter
 from .roles import DEPARTMENT_ROLES, ROLE_PERMISSIONS
 from .services import user_sync_department_groups
 

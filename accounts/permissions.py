@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import connections
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
@@ -88,8 +89,20 @@ _CASE_GRANT_FOR_ACTION = {
     "submit": "submit_case",
     "review": "review_case",
 }
-# Whatever the grants say, a case is edited only while it is a draft: the rest of its life is the workflow's.
-_CASE_STATES_FOR_ACTION = {"change": ("draft",), "add": ("draft",), "delete": ("draft",)}
+# Actions that edit a case's own rows: allowed only in the states the cases app calls editable (drafts).
+_CASE_EDIT_ACTIONS = frozenset({"change", "add", "delete"})
+# The case states the policy needs, named by the cases app (``cases.workflow``) in ``CasesConfig.ready``: this
+# module knows no app's states. Until they are registered no case is editable and none is shown to an entity.
+_CASE_STATES: dict[str, tuple[str, ...]] = {"editable": (), "hidden_from_entity": ()}
+_case_states_registered = False
+
+
+def case_states_register(*, editable, hidden_from_entity) -> None:
+    """``editable``: the states a case's rows may be edited in; ``hidden_from_entity``: states its entity never sees."""
+    global _case_states_registered
+    _CASE_STATES["editable"] = tuple(editable)
+    _CASE_STATES["hidden_from_entity"] = tuple(hidden_from_entity)
+    _case_states_registered = True
 
 
 def _case_permission_id(codename: str, using: str = "default") -> int | None:
@@ -141,7 +154,9 @@ def _forget_group_ids(sender, instance, action, reverse, **kwargs):
         instance.__dict__.pop("_policy_group_ids", None)
 
 
-m2m_changed.connect(_forget_group_ids, dispatch_uid="accounts.permissions.forget_group_ids")
+m2m_changed.connect(
+    _forget_group_ids, sender=get_user_model().groups.through, dispatch_uid="accounts.permissions.forget_group_ids"
+)
 
 
 # How many grants make a user's cases a large share of all cases (issue 11, docs/performance.md): from there on,
@@ -212,8 +227,6 @@ def granted_cases(queryset: QuerySet, user, codename: str) -> QuerySet:
     return queryset.filter(condition)
 
 
-# A case exists for its entity from service of the notice on: never as a draft, nor one refused before service.
-_STATES_HIDDEN_FROM_ENTITY = ("draft", "submitted", "rejected")
 # What hangs off a case that its entity's representatives may read (never evidence or internal decisions).
 _ENTITY_VISIBLE_VIA_CASE = frozenset(
     {
@@ -230,7 +243,9 @@ def represented_cases(queryset: QuerySet, user) -> QuerySet:
     representation = apps.get_model("entities", "Representative").objects.filter(
         _active_representation(user), entity=OuterRef("entity_id")
     )
-    return queryset.filter(Exists(representation)).exclude(state__in=_STATES_HIDDEN_FROM_ENTITY)
+    if not _case_states_registered:
+        return queryset.none()
+    return queryset.filter(Exists(representation)).exclude(state__in=_CASE_STATES["hidden_from_entity"])
 
 
 def _case_rule(queryset: QuerySet, user, action: str) -> QuerySet:
@@ -241,7 +256,7 @@ def _case_rule(queryset: QuerySet, user, action: str) -> QuerySet:
     """
     if not user.is_staff:
         return represented_cases(queryset, user) if action == "view" else queryset.none()
-    if not user.is_staff or not user.has_perm(permission_name(queryset.model, action)):
+    if not user.has_perm(permission_name(queryset.model, action)):
         return queryset.none()
     if action == "view" and user.has_perm("cases.oversee_case"):
         return queryset
@@ -249,8 +264,7 @@ def _case_rule(queryset: QuerySet, user, action: str) -> QuerySet:
     if codename is None:
         return queryset.none()
     queryset = granted_cases(queryset, user, codename)
-    states = _CASE_STATES_FOR_ACTION.get(action)
-    return queryset.filter(state__in=states) if states else queryset
+    return queryset.filter(state__in=_CASE_STATES["editable"]) if action in _CASE_EDIT_ACTIONS else queryset
 
 
 def _via_case(queryset: QuerySet, user, action: str) -> QuerySet:

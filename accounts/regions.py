@@ -3,6 +3,7 @@
 Static, so region filters never need a DISTINCT over a large table (DESIGN §10).
 """
 
+from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 PROVINCES = [
@@ -41,3 +42,19 @@ PROVINCES = [
     ("81", _("Hong Kong")),
     ("82", _("Macao")),
 ]
+
+
+class ProvinceListFilter(admin.SimpleListFilter):
+    """Filter by province from a static list, on the ``region_code`` field (no DISTINCT query)."""
+
+    title = _("province")
+    parameter_name = "province"
+    field_path = "region_code"
+
+    def lookups(self, request, model_admin):
+        return PROVINCES
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(**{f"{self.field_path}__startswith": self.value()})
+        return queryset

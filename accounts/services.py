@@ -1,12 +1,14 @@
-"""Department membership of staff: which department role groups a user belongs to."""
+"""Department membership of staff (which department role groups a user belongs to), and the system account."""
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
 
 from audit.history import attribute
 
 from . import roles
-from .models import DepartmentGroup
+from .models import DepartmentGroup, User
 
 
 @transaction.atomic
@@ -38,3 +40,25 @@ def user_sync_department_groups(user, *, actor=None) -> None:
     attribute(user, actor=actor, reason="department groups follow roles and department")
     user.groups.remove(*(current - wanted))
     user.groups.add(*(wanted - current))
+
+
+def system_actor() -> User:
+    """The account scheduled jobs act as (the lifecycle sweep, the retention purge, e-mail sending): created on
+    first use, never able to sign in. It lives with the other accounts, so every layer may name it as an actor."""
+    username = settings.LIFECYCLE_SYSTEM_USERNAME
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User(username=username, first_name="System", is_active=False, is_staff=False)
+                user.set_unusable_password()
+                attribute(user, actor=None, reason="system account for scheduled jobs")
+                user.save()
+        except IntegrityError:  # created by a concurrent sweep a moment ago
+            user = User.objects.get(username=username)
+    if user.is_active or user.is_staff or user.has_usable_password():
+        raise ImproperlyConfigured(
+            f"The account {username!r} (LIFECYCLE_SYSTEM_USERNAME) can sign in; the system account must not. "
+            "Choose another name or deactivate it and remove its password."
+        )
+    return user

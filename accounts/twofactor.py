@@ -158,7 +158,10 @@ def verify(request):
     return _render(request, "accounts/twofactor_verify.html", {"title": _("Enter your code"), "form": form})
 
 
-def _pending_device(user) -> TOTPDevice:
+@transaction.atomic
+def totp_device_pending(*, user) -> TOTPDevice:
+    """The user's authenticator device awaiting its first code, created on first use (its secret is shown for
+    enrolment). The one place staff enrolment and the portal's optional second factor create a device."""
     device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
     return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
 
@@ -177,7 +180,7 @@ def enrol(request):
     if confirmed_device(request.user) is not None:
         # Replacing a device needs an administrator; otherwise a stolen password could add one.
         return redirect(f"{reverse('accounts:twofactor_verify')}?{urlencode({'next': _next_url(request)})}")
-    device = _pending_device(request.user)
+    device = totp_device_pending(user=request.user)
     form = TokenForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
         confirmed = form.device

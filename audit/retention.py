@@ -9,22 +9,54 @@ still matter, and de-identified afterwards (PIPL art. 47):
 - and the person is no current responsible person of an organisation.
 
 Persons with no case at all are left alone: they are registered as responsible persons of organisations,
-whose own cases decide. :func:`purge_expired` de-identifies each through ``entities.services.entity_deidentify``
-and ``cases.services.lifecycle.case_records_deidentify`` (the notices served on the person and their published
-entries; history rows through the one audited purge path, live rows as attributed changes by the system
-account), one transaction per person; a de-identified person no longer matches, so running it again does
-nothing. ``manage.py purge_expired_personal_data`` runs it (``--dry-run`` lists what it would do).
+whose own cases decide. :func:`purge_expired` de-identifies each through the de-identifiers the apps above
+register in their ``AppConfig.ready`` (audit imports none of them; docs/architecture.md, "Seams"): the person
+(``entities``: ``entity_deidentify``), then the records that name them (``cases``: the notices served on the
+person and their published entries; history rows through the one audited purge path, live rows as attributed
+changes by the system account), one transaction per person; a de-identified person no longer matches, so
+running it again does nothing. ``manage.py purge_expired_personal_data`` runs it (``--dry-run`` lists what it would do).
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 CLOSED_STATES = ("expired", "repaired", "revoked", "rejected", "dismissed")
+
+# -- the seams: who de-identifies what, and as whom (filled by the apps' AppConfig.ready) --------------------
+
+_person_deidentifier: list[Callable] = []
+_records_deidentifiers: list[Callable] = []
+_system_actor: list[Callable] = []
+
+
+def person_deidentifier_register(deidentify: Callable) -> None:
+    """``deidentify(*, entity, actor, reason) -> bool``: the person's own row; False if already done."""
+    _person_deidentifier[:] = [deidentify]
+
+
+def records_deidentifier_register(deidentify: Callable) -> None:
+    """``deidentify(*, entity, actor, reason) -> int``: other records naming the person; run after the person."""
+    if deidentify not in _records_deidentifiers:
+        _records_deidentifiers.append(deidentify)
+
+
+def system_actor_register(provider: Callable) -> None:
+    """``provider() -> user``: the account the purge acts as (``accounts.services.system_actor``)."""
+    _system_actor[:] = [provider]
+
+
+def system_actor():
+    if not _system_actor:
+        raise ImproperlyConfigured("No system account registered (AccountsConfig.ready registers it).")
+    return _system_actor[0]()
 
 
 def default_retention_years() -> int:
@@ -99,19 +131,18 @@ def expired_persons(*, today: datetime.date | None = None) -> list[Expired]:
 
 def purge_expired(*, actor, today: datetime.date | None = None) -> list[Expired]:
     """De-identify every person :func:`expired_persons` finds; returns those done (each in its own transaction)."""
-    from django.db import transaction
-
-    from cases.services.lifecycle import case_records_deidentify
-    from entities.models import Entity
-    from entities.services import entity_deidentify
-
+    if not _person_deidentifier:
+        raise ImproperlyConfigured("No person de-identifier registered (EntitiesConfig.ready registers it).")
+    (entity_deidentify,) = _person_deidentifier
+    Entity = apps.get_model("entities", "Entity")
     done = []
     for expired in expired_persons(today=today):
         reason = f"retention period ended on {expired.retention_ended_on} (cases {', '.join(expired.case_numbers)})"
         with transaction.atomic():
             entity = Entity(pk=expired.entity_id)
             if entity_deidentify(entity=entity, actor=actor, reason=reason):
-                # The texts that carry the name: notices served on the person, their published entries.
-                case_records_deidentify(entity=entity, actor=actor, reason=reason)
+                # The texts that carry the name elsewhere (cases: notices served on the person, published entries).
+                for records_deidentify in _records_deidentifiers:
+                    records_deidentify(entity=entity, actor=actor, reason=reason)
                 done.append(expired)
     return done

@@ -65,9 +65,8 @@ _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
 def _is_secret(model_field) -> bool:
-    from entities.crypto import EncryptedTextField
-
-    return isinstance(model_field, EncryptedTextField)
+    # A field that stores a secret says so (``entities.crypto.EncryptedTextField``); audit imports no field types.
+    return getattr(model_field, "secret", False)
 
 
 def _is_hidden(model_field) -> bool:

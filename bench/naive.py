@@ -12,8 +12,8 @@ from django.utils import timezone
 from guardian.admin import GuardedModelAdmin
 from guardian.shortcuts import get_objects_for_user
 
-from cases.admin.case import DUE_DATE
 from cases.models import Case, Decision, LegalDocument, Notice, Sanction
+from cases.selectors.queues import DUE_DATE
 from cases.workflow import State
 from entities.models import Entity
 

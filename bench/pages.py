@@ -12,9 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from accounts.permissions import _many_grants
-from cases import datagen
 from cases.models import Case
 from cases.workflow import State
+from demo import datagen
 from entities.models import Entity
 
 from .naive import naive_site
@@ -94,7 +94,8 @@ _QUEUE_PART = """
  WHERE c.state = '{state}' AND {scope}
  ORDER BY c.{due} NULLS FIRST, c.submitted_at, c.id LIMIT 200)
 """
-# The review queue: each waiting state walked in its partial index's order, merged (as cases.admin.case.review_queue).
+# The review queue: each waiting state walked in its partial index's order, merged
+# (as cases.selectors.queues.review_queue).
 QUEUE_SQL = (
     _QUEUE_PART.format(state="submitted", due="review_due_on", scope="{scope}")
     + " UNION ALL "

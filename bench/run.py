@@ -67,7 +67,7 @@ def _prepare(size: str):
     from django.core.management import call_command
 
     from accounts.models import User
-    from cases import datagen
+    from demo import datagen
 
     call_command("migrate", verbosity=0)
     if not User.objects.filter(username=datagen.special_usernames(SEED)["heavy"]).exists():

@@ -40,17 +40,30 @@ class Transition:
     # The four-eyes rule: the actor must not be the case's submitter.
     four_eyes: bool = False
     label: str = ""
+    # The policy action (accounts.permissions, "<action>_case") a person needs to take it; "" for the
+    # transitions nobody takes by a button on the case (the system's, the appeals reviewers' through filings).
+    action: str = ""
+    # Only the case's submitter may take it (withdraw).
+    submitter_only: bool = False
+
+
+# The policy action each role's transitions need.
+_ACTION_FOR_ROLE = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
 
 
 def _t(name, sources, target, role, label, **kwargs):
-    return Transition(name=name, sources=frozenset(sources), target=target, role=role, label=label, **kwargs)
+    return Transition(
+        name=name, sources=frozenset(sources), target=target, role=role, label=label,
+        action=_ACTION_FOR_ROLE.get(role, ""), **kwargs,
+    )  # fmt: skip
 
 
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
         _t("submit", {State.DRAFT}, State.SUBMITTED, Role.CASEWORKER, _("submit for review")),
-        _t("withdraw", {State.SUBMITTED}, State.DRAFT, Role.CASEWORKER, _("withdraw"), reason_required=True),
+        _t("withdraw", {State.SUBMITTED}, State.DRAFT, Role.CASEWORKER, _("withdraw"), reason_required=True,
+           submitter_only=True),
         _t(
             "return",
             {State.SUBMITTED},
@@ -80,6 +93,10 @@ TRANSITIONS: dict[str, Transition] = {
 }  # fmt: skip
 
 TERMINAL_STATES = frozenset({State.DISMISSED, State.REJECTED, State.REPAIRED, State.REVOKED, State.EXPIRED})
+# Whatever the grants say, a case is edited only while it is a draft: the rest of its life is the workflow's.
+EDITABLE_STATES = frozenset({State.DRAFT})
+# A case exists for its entity from service of the notice on: never as a draft, nor one refused before service.
+HIDDEN_FROM_ENTITY_STATES = frozenset({State.DRAFT, State.SUBMITTED, State.REJECTED})
 
 
 class TransitionError(Exception):

@@ -6,7 +6,8 @@ Swapped in as the default site by :class:`CreditportalAdminConfig` (``INSTALLED_
 With ``settings.REQUIRE_STAFF_2FA`` on, a staff user who signed in with a password but has not
 confirmed a one-time code in this session does not count as having admin access
 (:meth:`CreditportalAdminSite.has_permission`); instead of the login page, the admin sends them to
-enter a code, or to enrol a device when they have none (``accounts.twofactor``). Signing out works
+enter a code, or to enrol a device when they have none (``accounts.twofactor``, installed in
+``creditportal.policy``: this layer does not import ``accounts``). Signing out works
 without the second factor.
 """
 
@@ -16,19 +17,17 @@ from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.urls import reverse
 
+from .policy import needs_second_factor, second_factor_redirect
+
 
 class CreditportalAdminSite(admin.AdminSite):
     def has_permission(self, request):
-        from accounts.twofactor import needs_second_factor
-
         return super().has_permission(request) and not needs_second_factor(request)
 
     def admin_view(self, view, cacheable=False):
         protected = super().admin_view(view, cacheable)
 
         def inner(request, *args, **kwargs):
-            from accounts.twofactor import needs_second_factor, second_factor_redirect
-
             if needs_second_factor(request):
                 if request.path == reverse("admin:logout", current_app=self.name):
                     return view(request, *args, **kwargs)
@@ -38,8 +37,6 @@ class CreditportalAdminSite(admin.AdminSite):
         return update_wrapper(inner, view)
 
     def login(self, request, extra_context=None):
-        from accounts.twofactor import needs_second_factor, second_factor_redirect
-
         # Password accepted earlier in this session: the next step is the code, not the password again.
         if request.method == "GET" and needs_second_factor(request):
             return second_factor_redirect(request)

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, require
-from creditportal.admin_base import CountFreeChangeList, ProvinceListFilter, ScopedModelAdmin
+from accounts.regions import ProvinceListFilter
+from creditportal.admin_base import CountFreeChangeList, ScopedModelAdmin
 
 from .forms import EntityForm, EntitySearchForm, RevealForm
 from .identifiers import looks_like_id_number, looks_like_uscc

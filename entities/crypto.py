@@ -171,6 +171,9 @@ class EncryptedTextField(models.TextField):
     encrypted twice. ``None`` and ``""`` are stored as they are. Only ``__isnull`` lookups are allowed.
     """
 
+    # Its value is never shown, not even in the audit timeline (``audit.timeline`` asks for this flag).
+    secret = True
+
     def get_prep_value(self, value: Any) -> Any:
         value = super().get_prep_value(value)
         if value is None or value == "":

@@ -21,7 +21,7 @@ def my_entities(user) -> QuerySet:
 
 
 def my_entity(user, pk: int) -> Entity:
-    """The entity ``pk`` if the user represents it; 404 otherwise."""
+    """The entity ``pk`` if the user may see it (a representative: an entity they represent); 404 otherwise."""
     return get_object_or_404(my_entities(user), pk=pk)
 
 
@@ -51,6 +51,26 @@ def my_cases(user, *, entity: Entity | None = None, listing: bool = False) -> Qu
 
 def case_notices(user, case: Case) -> QuerySet:
     return scope(Notice.objects.filter(case=case), user, "view").order_by("served_at", "pk")
+
+
+def case_filings(user, case: Case) -> QuerySet:
+    """The case's objections, appeals and repair applications the user may see, oldest first, with attachments."""
+    return scope(Filing.objects.filter(case=case), user, "view").order_by("filed_at", "pk")
+
+
+def case_filing(user, case: Case, pk: int) -> Filing:
+    """One filing of the case, with its attachments; 404 outside the user's scope."""
+    return get_object_or_404(case_filings(user, case).prefetch_related("attachments"), pk=pk)
+
+
+def case_statement(user, case: Case, pk: int) -> Statement:
+    """One statement of the case; 404 outside the user's scope."""
+    return get_object_or_404(scope(Statement.objects.filter(case=case).select_related("case"), user, "view"), pk=pk)
+
+
+def my_notice(user, pk: int) -> Notice:
+    """One notice served on the user's entity; 404 outside the user's scope."""
+    return get_object_or_404(scope(Notice.objects.select_related("case"), user, "view"), pk=pk)
 
 
 def notice_text(notice: Notice, language: str) -> tuple[str, str]:

@@ -23,15 +23,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.permissions import scope
-from accounts.twofactor import DEVICE_NAME, TokenForm, confirmed_device, secret_base32
+from accounts.twofactor import TokenForm, confirmed_device, secret_base32, totp_device_pending
 from audit.history import attribute
-from cases.models import Case, Filing, Notice, Statement
+from cases.models import Case, Filing
 from cases.services import filings as filing_services
 from cases.services.filings import portal_statement_file, statement_receipt, statement_window_refusal
-from entities.models import Entity
+from creditportal.forms import form_add_service_errors
 
 from . import selectors
 from .forms import (
@@ -193,8 +191,8 @@ def case_detail(request, pk: int):
             "deadlines": selectors.case_deadlines(case, today=today),
             "statements": [(statement, statement_receipt(statement)) for statement in case.statements.all()],
             "statement_refusal": statement_window_refusal(case, today=today),
-            "filings": scope(Filing.objects.filter(case=case), request.user, "view").order_by("filed_at", "pk"),
-            "objection_refusal": filing_services.objection_refusal(case, today=today),
+            "filings": selectors.case_filings(request.user, case),
+            "objection_refusal": filing_services.objection_refusal(case),
             "appeal_refusal": filing_services.appeal_refusal(case, today=today),
             "repair_refusal": filing_services.repair_refusal(case, today=today),
             "public_statement_refusal": filing_services.public_statement_refusal(case, today=today),
@@ -208,7 +206,7 @@ def case_detail(request, pk: int):
 @representative_required
 def notice_download(request, pk: int):
     """A notice as served, as a text file in the user's language."""
-    notice = get_object_or_404(scope(Notice.objects.select_related("case"), request.user, "view"), pk=pk)
+    notice = selectors.my_notice(request.user, pk)
     title, body = selectors.notice_text(notice, get_language())
     response = HttpResponse(f"{title}\n\n{body}\n", content_type="text/plain; charset=utf-8")
     filename = f"{notice.case.number}-{notice.kind}-{notice.served_at:%Y%m%d}.txt"
@@ -230,11 +228,7 @@ def statement_file(request, pk: int):
                 case=case, actor=request.user, text=form.cleaned_data["text"], uploads=request.FILES.getlist("files")
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                refusal = error.messages[0]
+            refusal = form_add_service_errors(form, error, refusal=True)
         else:
             messages.success(request, _("Your statement was filed. Reference: %(ref)s") % {"ref": receipt.reference})
             return redirect("portal:statement_receipt", pk=case.pk, statement_pk=receipt.statement_id)
@@ -248,9 +242,7 @@ def statement_file(request, pk: int):
 @representative_required
 def statement_receipt_view(request, pk: int, statement_pk: int):
     case = _my_case(request, pk)
-    statement = get_object_or_404(
-        scope(Statement.objects.filter(case=case).select_related("case"), request.user, "view"), pk=statement_pk
-    )
+    statement = selectors.case_statement(request.user, case, statement_pk)
     return render(
         request,
         "portal/statement_receipt.html",
@@ -297,7 +289,7 @@ def invite(request, entity_pk: int):
         return auth_views.redirect_to_login(request.get_full_path(), reverse("admin:login"))
     if not user.is_staff:
         raise Http404
-    entity = get_object_or_404(scope(Entity.objects.all(), user, "view"), pk=entity_pk)
+    entity = selectors.my_entity(user, entity_pk)
     if not user.has_perm("entities.add_representative"):
         raise PermissionDenied
     form = InviteForm(request.POST or None)
@@ -306,11 +298,7 @@ def invite(request, entity_pk: int):
         try:
             _representative, token = representative_invite(actor=user, entity=entity, **form.cleaned_data)
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            form_add_service_errors(form, error)
         else:
             link = request.build_absolute_uri(reverse("portal:invitation", args=[token]))
     return render(
@@ -318,15 +306,6 @@ def invite(request, entity_pk: int):
         "portal/invite.html",
         {"entity": entity, "form": form, "link": link, "title": _("Invite a representative"), "original": entity},
     )
-
-
-def _form_errors(form, error: ValidationError) -> str | None:
-    """Field errors go to their fields; a refusal (window closed, not eligible) comes back as one message."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return None
-    return error.messages[0]
 
 
 def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, text_field, title):
@@ -340,7 +319,7 @@ def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, tex
                 **{text_field: form.cleaned_data[text_field]},
             )  # fmt: skip
         except ValidationError as error:
-            refusal = _form_errors(form, error)
+            refusal = form_add_service_errors(form, error, refusal=True)
         else:
             messages.success(request, _("Filed. Reference: %(ref)s") % {"ref": filing.reference})
             return redirect("portal:filing_receipt", pk=case.pk, filing_pk=filing.pk)
@@ -381,8 +360,7 @@ def repair_apply(request, pk: int):
 
 
 def _my_filing(request, case: Case, filing_pk: int) -> Filing:
-    filings = scope(Filing.objects.filter(case=case), request.user, "view").prefetch_related("attachments")
-    return get_object_or_404(filings, pk=filing_pk)
+    return selectors.case_filing(request.user, case, filing_pk)
 
 
 @require_GET
@@ -413,7 +391,7 @@ def filing_supplement(request, pk: int, filing_pk: int):
                 uploads=request.FILES.getlist("files"),
             )  # fmt: skip
         except ValidationError as error:
-            refusal = _form_errors(form, error)
+            refusal = form_add_service_errors(form, error, refusal=True)
         else:
             messages.success(request, _("The documents were filed; the review continues."))
             return redirect("portal:filing_receipt", pk=case.pk, filing_pk=filing.pk)
@@ -435,7 +413,7 @@ def public_statement(request, pk: int):
         try:
             filing_services.portal_public_statement_set(case=case, actor=request.user, text=form.cleaned_data["text"])
         except ValidationError as error:
-            refusal = _form_errors(form, error)
+            refusal = form_add_service_errors(form, error, refusal=True)
         else:
             messages.success(request, _("Your public statement was saved."))
             return redirect("portal:case_detail", pk=case.pk)
@@ -452,9 +430,7 @@ def twofactor_setup(request):
     if confirmed_device(request.user) is not None:
         # Removing or replacing a device needs staff: otherwise a stolen password could turn it off.
         return render(request, "portal/twofactor_setup.html", {"enabled": True})
-    device = TOTPDevice.objects.devices_for_user(request.user, confirmed=False).order_by(
-        "pk"
-    ).first() or TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
+    device = totp_device_pending(user=request.user)
     form = TokenForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
         form.device.confirmed = True

@@ -9,9 +9,6 @@ of the steps the services allow. The services check everything again.
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import Q, Value, When
-from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -22,15 +19,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import scope
 from creditportal.admin_base import ReadOnlyScopedModelAdmin
+from creditportal.forms import form_add_service_errors
 
 from ..forms import CorrectionForm, DocumentsRequestForm, FilingDecisionForm, FilingStepForm, ReturnCorrectionForm
 from ..models import Evidence, Filing, Sanction
+from ..selectors.queues import FILING_QUEUE_STATUSES, filing_queue
 from ..services import appeals
 from ..services.errors import ConflictError
 from ..workflow import TransitionError
-
-# Work waiting on a reviewer: an incomplete application waits on the entity instead.
-_WAITING = (Filing.Status.FILED, Filing.Status.CORRECTION_PROPOSED)
 
 
 class FilingOverdueFilter(admin.SimpleListFilter):
@@ -43,9 +39,9 @@ class FilingOverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         today = timezone.localdate()
         if self.value() == "yes":
-            return queryset.filter(status__in=_WAITING, due_on__lt=today)
+            return queryset.filter(status__in=FILING_QUEUE_STATUSES, due_on__lt=today)
         if self.value() == "no":
-            return queryset.exclude(status__in=_WAITING, due_on__lt=today)
+            return queryset.exclude(status__in=FILING_QUEUE_STATUSES, due_on__lt=today)
         return queryset
 
 
@@ -66,7 +62,7 @@ class FilingAdmin(ReadOnlyScopedModelAdmin):
     def due(self, filing):
         if filing.due_on is None:
             return "—"
-        if filing.status in _WAITING and filing.due_on < timezone.localdate():
+        if filing.status in FILING_QUEUE_STATUSES and filing.due_on < timezone.localdate():
             return format_html('<span class="overdue">{} {}</span>', filing.due_on, _("overdue"))
         return filing.due_on
 
@@ -89,15 +85,7 @@ class FilingAdmin(ReadOnlyScopedModelAdmin):
         if not user.has_perm("cases.decide_filing"):
             raise PermissionDenied
         today = timezone.localdate()
-        independent = ~Q(case_submitter=user) & ~Q(case_decider=user) & ~Q(case__submitted_by=user)
-        independent &= ~Q(case__decided_by=user)
-        rows = list(
-            scope(Filing.objects.all(), user, "view")
-            .filter(status__in=_WAITING)
-            .select_related("case__entity", "case__department", "case__catalogue_item", "reviewer")
-            .annotate(excluded=models.Case(When(independent, then=Value(False)), default=Value(True)))
-            .order_by(Coalesce("due_on", Value(today)), "filed_at", "pk")[:300]
-        )
+        rows = filing_queue(user, today=today)
         sections = [
             (kind.label, [f for f in rows if f.kind == kind and f.status == Filing.Status.FILED])
             for kind in Filing.Kind
@@ -226,7 +214,7 @@ class FilingAdmin(ReadOnlyScopedModelAdmin):
                 self.message_user(request, str(error), messages.ERROR)
                 return redirect("admin:cases_filing_change", filing.pk)
             except ValidationError as error:
-                _show_errors(form, error)
+                form_add_service_errors(form, error)
             else:
                 self.message_user(request, _("%(ref)s: done.") % {"ref": filing.reference}, messages.SUCCESS)
                 return redirect(reverse("admin:cases_filing_change", args=[filing.pk]))
@@ -263,11 +251,3 @@ class FilingAdmin(ReadOnlyScopedModelAdmin):
                 filing=filing, actor=actor, reasons=data["reasons"], expected_version=version
             )
         raise Http404
-
-
-def _show_errors(form, error: ValidationError):
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else None, errors)

@@ -1,78 +1,28 @@
 """The case workspace in the admin: caseworkers edit drafts, supervisors review from a queue."""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import F, Q, Value, When
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.contrib import admin
+from django.db.models import Q
 from django.template.defaultfilters import filesizeformat
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Department, User
-from accounts.permissions import can, scope
 from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, request_can
 
-from .. import clocks, services, workflow
+from .. import clocks, services
 from ..forms import (
     CaseForm,
     EvidenceUploadForm,
-    GrantUserForm,
     LegalDocumentForm,
-    RevokeForm,
-    SanctionDecisionForm,
     SanctionForm,
-    ShareDepartmentForm,
-    StatementForm,
-    TransitionForm,
 )
 from ..models import Case, Decision, Evidence, Filing, LegalDocument, Notice, Sanction, Statement
-from ..services import access
-from ..workflow import Role, State
+from ..selectors.queues import DUE_DATE
+from . import access as access_views
+from . import workflow as workflow_views
 from .lifecycle import PublicationInline, clocks_html
-
-# The date a case waits on in each state: what "due" and "overdue" mean on lists and in the queue.
-DUE_DATE = models.Case(
-    When(state=State.SUBMITTED, then=F("review_due_on")),
-    When(state=State.NOTICE_ISSUED, then=F("statement_window_ends_on")),
-    When(state=State.DECISION_PENDING, then=F("decision_due_on")),
-    default=Value(None),
-)
-
-
-# What each waiting state waits on: the review queue reads each through its own partial index (issue 11).
-_QUEUE_STATES = ((State.SUBMITTED, "review_due_on"), (State.DECISION_PENDING, "decision_due_on"))
-QUEUE_LIMIT = 200
-
-
-def review_queue(user, limit: int = QUEUE_LIMIT) -> list[Case]:
-    """The cases ``user`` may review that wait for review or decision, most urgent first, at most ``limit``.
-
-    Most urgent: a case with no due date on record first (it should not happen, and someone must look), then
-    by due date, then by submission. Each waiting state is read in the order of its partial index
-    (``case_review_queue_idx``, ``case_decision_queue_idx``) and stops after ``limit`` in-scope rows, so the
-    queue is an index walk however many cases the office holds; the two short lists are then merged.
-    """
-    waiting = []
-    for state, due_field in _QUEUE_STATES:
-        waiting += (
-            scope(Case.objects.filter(state=state), user, "review")
-            .annotate(due_on=F(due_field))
-            .select_related("entity", "catalogue_item", "submitted_by")
-            .order_by(F(due_field).asc(nulls_first=True), "submitted_at", "pk")[:limit]
-        )
-    waiting.sort(key=_urgency)
-    return waiting[:limit]
-
-
-def _urgency(case: Case) -> tuple:
-    # None first, and never compared with a date.
-    return case.due_on is not None, case.due_on, case.submitted_at is not None, case.submitted_at, case.pk
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -263,40 +213,6 @@ class FilingInline(ReadOnlyInline):
         return format_html('<a href="{}">{}</a>', reverse("admin:cases_filing_change", args=[filing.pk]), filing)
 
 
-# Transition name → (service, form, success message). The service does every check again.
-TRANSITION_VIEWS = {
-    "submit": (services.case_submit, TransitionForm, _("The case was submitted for review.")),
-    "withdraw": (services.case_withdraw, TransitionForm, _("The case was withdrawn to draft.")),
-    "return": (services.case_return, TransitionForm, _("The case was returned to the caseworker.")),
-    "reject": (services.case_reject, TransitionForm, _("The case was rejected.")),
-    "approve": (services.case_approve, TransitionForm, _("The case was approved and the notice served.")),
-    "record_statement": (services.case_record_statement, StatementForm, _("The statement was recorded.")),
-    "sanction": (services.case_sanction, SanctionDecisionForm, _("The decision was made: measures imposed.")),
-    "dismiss": (services.case_dismiss, TransitionForm, _("The decision was made: case dismissed.")),
-}
-_ROLE_ACTION = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
-
-
-def transitions_for(user, case: Case, request=None) -> list[workflow.Transition]:
-    """The workflow buttons this user may press on this case (the services check again).
-
-    With ``request``, the policy's answers are shared with the rest of the request (``request_can``).
-    """
-    allowed = []
-    for t in workflow.available(case.state):
-        action = _ROLE_ACTION.get(t.role)
-        if t.name not in TRANSITION_VIEWS or action is None:
-            continue
-        if not (request_can(request, action, case) if request is not None else can(user, action, case)):
-            continue
-        if t.four_eyes and case.submitted_by_id == user.pk:
-            continue
-        if t.name == "withdraw" and case.submitted_by_id != user.pk:
-            continue
-        allowed.append(t)
-    return allowed
-
-
 @admin.register(Case)
 class CaseAdmin(ScopedModelAdmin):
     form = CaseForm
@@ -457,7 +373,7 @@ class CaseAdmin(ScopedModelAdmin):
         obj = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
-            "transitions": transitions_for(request.user, obj, request) if obj else [],
+            "transitions": workflow_views.transitions_for(request.user, obj, request) if obj else [],
             "can_manage_access": bool(obj) and (request.user.is_superuser or request_can(request, "review", obj)),
         }
         return super().change_view(request, object_id, form_url, extra_context)
@@ -467,134 +383,10 @@ class CaseAdmin(ScopedModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def queue_view(self, request):
-        """A supervisor's work: the department's cases awaiting review or decision, most urgent first."""
-        if not request.user.has_perm("cases.review_case"):
-            raise PermissionDenied
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Review queue"),
-            "cases": review_queue(request.user),
-            "today": timezone.localdate(),
-        }
-        return TemplateResponse(request, "admin/cases/case/queue.html", context)
+        return workflow_views.queue_view(self, request)
 
     def transition_view(self, request, object_id, name):
-        case = self.get_object(request, str(object_id))
-        if case is None or name not in TRANSITION_VIEWS:
-            raise Http404
-        transition = workflow.transition(name)
-        if transition not in transitions_for(request.user, case, request):
-            raise PermissionDenied  # the service would refuse it too; do not even show the form
-        service, form_class, success = TRANSITION_VIEWS[name]
-        initial = {"version": case.version, "received_on": timezone.localdate()}
-        form = form_class(
-            request.POST or None,
-            initial=initial,
-            reason_required=transition.reason_required,
-            **form_class.kwargs_for(case),
-        )
-        if request.method == "POST" and form.is_valid():
-            kwargs = {"case": case, "actor": request.user, "expected_version": form.cleaned_data["version"]}
-            if name == "record_statement":
-                kwargs.update(text=form.cleaned_data["text"], received_on=form.cleaned_data["received_on"])
-            if name == "sanction" and "publish" in form.fields:
-                kwargs["publish"] = form.cleaned_data["publish"]
-            elif name not in ("submit", "record_statement"):
-                kwargs["reasons"] = form.cleaned_data["reasons"]
-            try:
-                service(**kwargs)
-            except services.ConflictError as error:
-                self.message_user(request, error.messages[0], messages.ERROR)
-                return redirect("admin:cases_case_change", case.pk)
-            except workflow.TransitionError as error:
-                self.message_user(request, str(error), messages.ERROR)
-                return redirect("admin:cases_case_change", case.pk)
-            except PermissionDenied as error:
-                if not str(error):
-                    raise
-                self.message_user(request, str(error), messages.ERROR)
-                return redirect("admin:cases_case_change", case.pk)
-            except ValidationError as error:
-                self._show_errors(request, form, error)
-            else:
-                self.message_user(request, success, messages.SUCCESS)
-                return redirect("admin:cases_case_change", case.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": case,
-            "transition": transition,
-            "title": transition.label,
-            "form": form,
-            "problems": services.submission_problems(case) if name == "submit" else {},
-        }
-        return TemplateResponse(request, "admin/cases/case/transition.html", context)
+        return workflow_views.transition_view(self, request, object_id, name)
 
     def access_view(self, request, object_id):
-        """Who has access to the case; supervisors of the owning department share it or grant/revoke access."""
-        case = self.get_object(request, str(object_id))
-        if case is None:
-            raise Http404
-        if not (request.user.is_superuser or can(request.user, "review", case)):
-            raise PermissionDenied
-        staff = User.objects.filter(is_staff=True, is_active=True).order_by("username")
-        departments = Department.objects.exclude(pk=case.department_id)
-        data = request.POST if request.method == "POST" else None
-        action = request.POST.get("action") if data else None
-        forms_ = {
-            "grant": GrantUserForm(data if action == "grant" else None, users=staff, prefix="grant"),
-            "share": ShareDepartmentForm(data if action == "share" else None, departments=departments, prefix="share"),
-            "revoke": RevokeForm(data if action == "revoke" else None, prefix="revoke"),
-        }
-        form = forms_.get(action)
-        if data is not None and form is None:
-            raise Http404
-        if form is not None and form.is_valid():
-            try:
-                self._change_access(request, case, action, form.cleaned_data, staff, departments)
-            except ValidationError as error:
-                self._show_errors(request, form, error)
-            else:
-                self.message_user(request, _("Access to the case was changed."), messages.SUCCESS)
-                return redirect("admin:cases_case_access", case.pk)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": case,
-            "title": _("Access to the case"),
-            "user_grants": case.caseuserobjectpermission_set.select_related("user", "permission").order_by(
-                "user__username", "permission__codename"
-            ),
-            "group_grants": case.casegroupobjectpermission_set.select_related(
-                "group__department_role__department", "permission"
-            ).order_by("group__name", "permission__codename"),
-            **forms_,
-        }
-        return TemplateResponse(request, "admin/cases/case/access.html", context)
-
-    @staticmethod
-    def _change_access(request, case, action, data, staff, departments):
-        actor, reason = request.user, data["reason"]
-        if action == "grant":
-            access.case_grant_user(
-                case=case, user=data["user"], actor=actor, reason=reason, codenames=data["codenames"]
-            )
-        elif action == "share":
-            access.case_share_with_department(case=case, department=data["department"], actor=actor, reason=reason)
-        elif data.get("user"):
-            user = get_object_or_404(staff, pk=data["user"])
-            access.case_revoke_user(case=case, user=user, actor=actor, reason=reason)
-        else:
-            department = get_object_or_404(departments, pk=data.get("department"))
-            access.case_unshare_department(case=case, department=department, actor=actor, reason=reason)
-
-    @staticmethod
-    def _show_errors(request, form, error):
-        """Errors of fields the form has go to them; the others (e.g. a missing document) above the form."""
-        if not hasattr(error, "error_dict"):
-            form.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            # The guards' messages name what is missing, so those of the case itself read well on their own.
-            form.add_error(field if field in form.fields else None, errors)
+        return access_views.access_view(self, request, object_id)

@@ -113,7 +113,7 @@ class Case(models.Model):
             models.Index(fields=["-created_at", "-id"], name="case_created_idx"),
             models.Index(fields=["state", "-created_at"], name="case_state_created_idx"),
             GinIndex(OpClass(Upper("number"), name="gin_trgm_ops"), name="case_number_trgm"),
-            # The review queue (cases/admin/case.py, review_queue): one ordered walk per waiting state.
+            # The review queue (cases/selectors/queues.py, review_queue): one ordered walk per waiting state.
             _queue_index(State.SUBMITTED, "review_due_on", "case_review_queue_idx"),
             _queue_index(State.DECISION_PENDING, "decision_due_on", "case_decision_queue_idx"),
         ]
@@ -134,10 +134,6 @@ class Case(models.Model):
 
     def __str__(self):
         return self.number
-
-    @property
-    def submitter_id(self):
-        return self.submitted_by_id
 
 
 class LegalDocument(models.Model):

@@ -1,6 +1,6 @@
 """The catalogue (DESIGN §4): what conduct may be recorded, which measures may follow, and the periods.
 
-It is data, seeded by a data migration from ``../shared/data`` with a source for every row, edited by
+It is data, seeded by a data migration from ``cases/data/`` with a source for every row, edited by
 administrators in the admin and history-tracked, never hard-coded in logic.
 """
 

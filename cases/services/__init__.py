@@ -20,6 +20,7 @@ from .review import (
     case_return,
     case_sanction,
     case_submit,
+    case_transitions_available,
     case_withdraw,
 )
 
@@ -35,6 +36,7 @@ __all__ = [
     "case_return",
     "case_sanction",
     "case_submit",
+    "case_transitions_available",
     "case_update",
     "case_withdraw",
     "legal_document_set",

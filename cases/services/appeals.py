@@ -32,12 +32,10 @@ from .. import workflow
 from ..models import Case, Filing, Notice, Publication, Sanction
 from .errors import ConflictError
 from .filings import case_flag_objection
-from .lifecycle import end_publication, end_sanction, publication_refresh
+from .lifecycle import RUNNING, publication_end, publication_refresh, sanction_end, transition_finish
 from .notices import notice_issue
-from .review import transition_finish
 
 Outcome = Filing.Outcome
-_RUNNING = (Sanction.Status.PENDING, Sanction.Status.ACTIVE)
 
 
 class IndependenceError(PermissionDenied):
@@ -95,11 +93,11 @@ def _reasons(reasons: str) -> str:
 
 
 def _end_running(case: Case, *, reason: str, on: datetime.date, actor, why: str) -> None:
-    for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=case, status__in=_RUNNING):
-        end_sanction(sanction, reason=reason, on=on, actor=actor, why=why)
+    for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=case, status__in=RUNNING):
+        sanction_end(sanction, reason=reason, on=on, actor=actor, why=why)
     publication = Publication.objects.select_for_update(of=("self",)).filter(case=case, ended_on=None).first()
     if publication is not None:
-        end_publication(publication, reason=reason, on=on, actor=actor, why=why)
+        publication_end(publication, reason=reason, on=on, actor=actor, why=why)
 
 
 def _close(filing: Filing, case: Case, *, outcome: str, reasons: str, actor, now) -> Filing:
@@ -145,7 +143,7 @@ def _correction(case: Case, *, changes: dict, end_publication: bool) -> dict:
     ``changes`` maps a running measure's id to ``"end"`` or to a new, earlier end date. A correction can
     only lighten the record: a date later than the current end, or before the measure starts, is refused.
     """
-    running = {s.pk: s for s in case.sanctions.filter(status__in=_RUNNING).select_related("measure_type")}
+    running = {s.pk: s for s in case.sanctions.filter(status__in=RUNNING).select_related("measure_type")}
     stored = {}
     for pk, change in changes.items():
         sanction = running.get(int(pk))
@@ -211,7 +209,7 @@ def filing_confirm_correction(*, filing: Filing, actor, expected_version: int | 
     today = timezone.localdate(now)
     correction = filing.correction
     why = f"{filing.reference}: corrected"
-    sanctions = Sanction.objects.select_for_update(of=("self",)).filter(case=case, status__in=_RUNNING)
+    sanctions = Sanction.objects.select_for_update(of=("self",)).filter(case=case, status__in=RUNNING)
     by_pk = {str(s.pk): s for s in sanctions}
     for pk, change in correction.get("sanctions", {}).items():
         sanction = by_pk.get(pk)
@@ -222,7 +220,7 @@ def filing_confirm_correction(*, filing: Filing, actor, expected_version: int | 
             )
         new_end = today if change.get("end") else datetime.date.fromisoformat(change["planned_end_on"])
         if new_end <= today:
-            end_sanction(sanction, reason=Sanction.EndReason.CORRECTED, on=new_end, actor=actor, why=why)
+            sanction_end(sanction, reason=Sanction.EndReason.CORRECTED, on=new_end, actor=actor, why=why)
         else:
             sanction.planned_end_on = new_end
             attribute(sanction, actor=actor, reason=why)
@@ -230,7 +228,7 @@ def filing_confirm_correction(*, filing: Filing, actor, expected_version: int | 
     publication = Publication.objects.select_for_update(of=("self",)).filter(case=case, ended_on=None).first()
     if publication is not None:
         if correction.get("end_publication"):
-            end_publication(publication, reason=Publication.EndReason.CORRECTED, on=today, actor=actor, why=why)
+            publication_end(publication, reason=Publication.EndReason.CORRECTED, on=today, actor=actor, why=why)
         else:
             publication_refresh(publication, actor=actor, why=why)
     filing.confirmed_by = actor

@@ -9,6 +9,7 @@ from accounts.permissions import require
 from audit.history import attribute
 
 from ..models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType, Sanction
+from ..workflow import EDITABLE_STATES
 from .access import case_grant_defaults
 
 
@@ -75,6 +76,8 @@ def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: 
 
 def _require_draft(case: Case, actor) -> Case:
     require(actor, "change", case)  # 404 out of scope; 403 when visible but not a draft of the actor's department
+    if case.state not in EDITABLE_STATES:  # the policy says so too; the service does not rely on it alone
+        raise PermissionDenied(_("Only a draft can be changed."))
     return case
 
 

@@ -30,8 +30,8 @@ from ..evidence import inspect_upload
 from ..models import Case, Filing, FilingAttachment, Notice, Publication, Statement, StatementAttachment
 from ..workflow import State
 from . import notifications
+from .lifecycle import transition_finish
 from .notices import notice_issue
-from .review import transition_finish
 
 logger = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def appeal_deadline(case: Case) -> datetime.date | None:
     return reconsideration
 
 
-def objection_refusal(case: Case, *, today: datetime.date | None = None) -> str | None:
+def objection_refusal(case: Case) -> str | None:
     """Why the entity cannot object to the record today, or ``None`` while it can (any time it is in force)."""
     if case.state != State.SANCTIONED:
         return str(_("An objection can be filed against a record in force; this case is %(state)s.")) % {

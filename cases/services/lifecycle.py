@@ -4,11 +4,11 @@ Two kinds of service live here:
 
 - :func:`publication_decide` and :func:`publication_create`, which ``case_sanction`` calls when the
   supervisor decides: whether the case is published, and the masked snapshot the public sees (DESIGN §7).
-- The **system transitions** run by the periodic sweep (:func:`sweep`, ``manage.py run_lifecycle``):
+- The **system transitions** run by the periodic sweep (``sweep.sweep``, ``manage.py run_lifecycle``):
   start and end measures, end publication at its maximum, expire cases at the end of the record period,
   mark credit-repair eligibility, flag overdue reviews and send reminders. They check the workflow table
   and the state and dates of the row they change — under a row lock, so two sweeps at once act once —
-  but not user permissions: their actor is the non-login system account (:func:`system_actor`), named
+  but not user permissions: their actor is the non-login system account (``accounts.services.system_actor``), named
   in every history row with a reason.
 
 Each step is its own transaction, so one faulty case (e.g. a rule period missing) is reported and the
@@ -17,15 +17,10 @@ what another sweep did meanwhile is re-checked under the lock and skipped.
 """
 
 import datetime
-import logging
-from collections import Counter
-from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -37,35 +32,9 @@ from ..workflow import State
 from . import notifications
 from .notices import notice_issue
 
-logger = logging.getLogger(__name__)
-
 EndReason = Sanction.EndReason
-_RUNNING = (Sanction.Status.PENDING, Sanction.Status.ACTIVE)
-
-
-# -- the system actor -------------------------------------------------------------------------------------
-
-
-def system_actor():
-    """The account that scheduled jobs act as: created on first use, never able to sign in."""
-    user_model = get_user_model()
-    username = settings.LIFECYCLE_SYSTEM_USERNAME
-    user = user_model.objects.filter(username=username).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = user_model(username=username, first_name="System", is_active=False, is_staff=False)
-                user.set_unusable_password()
-                attribute(user, actor=None, reason="system account for scheduled jobs")
-                user.save()
-        except IntegrityError:  # created by a concurrent sweep a moment ago
-            user = user_model.objects.get(username=username)
-    if user.is_active or user.is_staff or user.has_usable_password():
-        raise ImproperlyConfigured(
-            f"The account {username!r} (LIFECYCLE_SYSTEM_USERNAME) can sign in; the system account must not. "
-            "Choose another name or deactivate it and remove its password."
-        )
-    return user
+# The measures still in force or due to start (one definition: appeals and corrections use it too).
+RUNNING = (Sanction.Status.PENDING, Sanction.Status.ACTIVE)
 
 
 # -- publication at decision ------------------------------------------------------------------------------
@@ -102,7 +71,7 @@ SNAPSHOT_FIELDS = frozenset(
 
 
 def _published_measures(case: Case, *, max_end_on: datetime.date) -> list[dict]:
-    measures = case.sanctions.select_related("measure_type").filter(status__in=_RUNNING).order_by("pk")
+    measures = case.sanctions.select_related("measure_type").filter(status__in=RUNNING).order_by("pk")
     return [
         {
             "name": {"zh": s.measure_type.name_zh, "en": s.measure_type.name_en},
@@ -201,6 +170,19 @@ def case_records_deidentify(*, entity, actor, reason: str) -> int:
     return changed
 
 
+# -- finishing a transition -------------------------------------------------------------------------------
+
+
+def transition_finish(case: Case, *, transition, actor, reasons: str) -> Case:
+    """Move a locked, checked case to the transition's target and save it with its history row (actor, reason)."""
+    case.state = transition.target
+    case.version += 1
+    case.overdue_since = None  # the step the case waited on is taken
+    attribute(case, actor=actor, reason=f"{transition.name}: {reasons}".strip().rstrip(":"))
+    case.save()
+    return case
+
+
 # -- system transitions -----------------------------------------------------------------------------------
 
 
@@ -208,7 +190,7 @@ def _today(today):
     return today or timezone.localdate()
 
 
-def end_sanction(sanction: Sanction, *, reason: str, on: datetime.date, actor, why: str) -> None:
+def sanction_end(sanction: Sanction, *, reason: str, on: datetime.date, actor, why: str) -> None:
     sanction.status = Sanction.Status.ENDED
     sanction.ended_on = on
     sanction.end_reason = reason
@@ -216,7 +198,7 @@ def end_sanction(sanction: Sanction, *, reason: str, on: datetime.date, actor, w
     sanction.save()
 
 
-def end_publication(publication: Publication, *, reason: str, on: datetime.date, actor, why: str) -> None:
+def publication_end(publication: Publication, *, reason: str, on: datetime.date, actor, why: str) -> None:
     publication.ended_on = on
     publication.end_reason = reason
     attribute(publication, actor=actor, reason=why)
@@ -245,7 +227,7 @@ def sanction_expire(*, sanction: Sanction, actor, today: datetime.date | None = 
     locked = Sanction.objects.select_for_update(of=("self",)).get(pk=sanction.pk)
     if locked.status != Sanction.Status.ACTIVE or locked.planned_end_on is None or locked.planned_end_on > today:
         return False
-    end_sanction(
+    sanction_end(
         locked, reason=EndReason.EXPIRED, on=locked.planned_end_on, actor=actor,
         why=f"ended: planned end {locked.planned_end_on}",
     )  # fmt: skip
@@ -259,7 +241,7 @@ def publication_expire(*, publication: Publication, actor, today: datetime.date 
     locked = Publication.objects.select_for_update(of=("self",)).get(pk=publication.pk)
     if locked.ended_on is not None or locked.max_end_on > today:
         return False
-    end_publication(
+    publication_end(
         locked, reason=EndReason.EXPIRED, on=locked.max_end_on, actor=actor,
         why=f"ended at its maximum {locked.max_end_on}",
     )  # fmt: skip
@@ -281,20 +263,16 @@ def case_expire(*, case: Case, actor, today: datetime.date | None = None) -> Cas
             _("The record period runs until %(date)s.") % {"date": locked.record_ends_on}, code="record_running"
         )
     record_end = locked.record_ends_on
-    for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=locked, status__in=_RUNNING):
+    for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=locked, status__in=RUNNING):
         ended_on = min(sanction.planned_end_on or record_end, record_end)
-        end_sanction(sanction, reason=EndReason.EXPIRED, on=ended_on, actor=actor, why="record period ended")
+        sanction_end(sanction, reason=EndReason.EXPIRED, on=ended_on, actor=actor, why="record period ended")
     publication = Publication.objects.select_for_update(of=("self",)).filter(case=locked, ended_on=None).first()
     if publication is not None:
-        end_publication(
+        publication_end(
             publication, reason=EndReason.EXPIRED, on=min(publication.max_end_on, record_end), actor=actor,
             why="record period ended",
         )  # fmt: skip
-    locked.state = transition.target
-    locked.version += 1
-    locked.overdue_since = None
-    attribute(locked, actor=actor, reason=f"{transition.name}: record period ended on {record_end}")
-    locked.save()
+    transition_finish(locked, transition=transition, actor=actor, reasons=f"record period ended on {record_end}")
     notice_issue(case=locked, kind=Notice.Kind.EXPIRY, actor=actor)
     return locked
 
@@ -347,37 +325,6 @@ def case_remind(*, case: Case, actor, today: datetime.date | None = None) -> int
     return 0
 
 
-# -- the sweep --------------------------------------------------------------------------------------------
-
-ACTIONS = {
-    "window_closed": _("statement window closed: decision pending"),
-    "sanction_started": _("measure in force"),
-    "case_expired": _("record period ended: case expired"),
-    "sanction_ended": _("measure ended at its planned end"),
-    "publication_ended": _("publication ended at its maximum"),
-    "repair_eligible": _("eligible for credit repair"),
-    "overdue": _("flagged overdue"),
-    "reminder": _("reminders sent"),
-    "email_requeued": _("e-mail enqueued again"),
-}
-
-
-@dataclass
-class SweepReport:
-    """What one sweep did: (action, record) pairs in order, and the records it could not move, with why."""
-
-    today: datetime.date
-    done: list[tuple[str, str]] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)
-
-    def counts(self) -> Counter:
-        return Counter(action for action, _record in self.done)
-
-    @property
-    def nothing_done(self) -> bool:
-        return not self.done and not self.errors
-
-
 @transaction.atomic
 def filing_remind_overdue(*, filing: Filing, actor, today: datetime.date | None = None) -> int:
     """Tell the reviewers once that an open filing passed its deadline; returns how many were told.
@@ -392,74 +339,3 @@ def filing_remind_overdue(*, filing: Filing, actor, today: datetime.date | None 
     if locked.due_on >= today:
         return 0
     return len(notifications.notify_filing_overdue(locked, actor=actor))
-
-
-def _label(obj) -> str:
-    """How the report names a record: a measure by its case number and name."""
-    return f"{obj.case.number} {obj}" if isinstance(obj, Sanction) else str(obj)
-
-
-def _each(report: SweepReport, action: str, queryset, step) -> None:
-    for obj in list(queryset.order_by("pk")):
-        try:
-            result = step(obj)
-        except workflow.TransitionError:
-            continue  # another sweep (or a person) moved it since the query: nothing left to do
-        except ValidationError as error:
-            report.errors.append((_label(obj), " ".join(error.messages)))
-        except Exception as error:
-            logger.exception("Lifecycle sweep: %s failed for %s", action, _label(obj))
-            report.errors.append((_label(obj), f"{type(error).__name__}: {error}"))
-        else:
-            # Steps answer True/False, a count (reminders), or the moved case.
-            count = int(result) if isinstance(result, bool | int) else 1
-            report.done.extend([(action, _label(obj))] * count)
-
-
-def sweep(*, today: datetime.date | None = None) -> SweepReport:
-    """Apply everything the clock has made due by ``today``. Idempotent; safe to run concurrently.
-
-    The steps run in this order, each over the rows its query finds when it starts (so a case whose window
-    closes is already "decision pending" for the overdue and reminder steps of the same run).
-    """
-    from .review import case_close_statement_window
-
-    today = _today(today)
-    actor = system_actor()
-    report = SweepReport(today=today)
-    horizon = today + datetime.timedelta(days=settings.LIFECYCLE_REMINDER_DAYS)
-    cases = Case.objects.select_related("entity", "department")
-    sanctions = Sanction.objects.select_related("case", "measure_type")
-    waiting = Q(state=State.SUBMITTED, review_due_on__lt=today) | Q(
-        state=State.DECISION_PENDING, decision_due_on__lt=today
-    )
-    due_soon = Q(state=State.NOTICE_ISSUED, statement_window_ends_on__range=(today, horizon)) | Q(
-        state=State.DECISION_PENDING, decision_due_on__range=(today, horizon)
-    )
-    steps = [
-        ("window_closed", cases.filter(state=State.NOTICE_ISSUED, statement_window_ends_on__lt=today),
-         lambda c: case_close_statement_window(case=c, actor=actor, today=today)),
-        ("sanction_started", sanctions.filter(status=Sanction.Status.PENDING, starts_on__lte=today,
-                                              case__state=State.SANCTIONED),
-         lambda s: sanction_start(sanction=s, actor=actor, today=today)),
-        ("case_expired", cases.filter(state=State.SANCTIONED, record_ends_on__lte=today),
-         lambda c: case_expire(case=c, actor=actor, today=today)),
-        ("sanction_ended", sanctions.filter(status=Sanction.Status.ACTIVE, planned_end_on__lte=today),
-         lambda s: sanction_expire(sanction=s, actor=actor, today=today)),
-        ("publication_ended", Publication.objects.select_related("case").filter(ended_on=None, max_end_on__lte=today),
-         lambda p: publication_expire(publication=p, actor=actor, today=today)),
-        ("repair_eligible", cases.filter(state=State.SANCTIONED, repair_earliest_on__lte=today,
-                                         repair_eligible_since=None),
-         lambda c: case_mark_repair_eligible(case=c, actor=actor, today=today)),
-        ("overdue", cases.filter(waiting, overdue_since=None),
-         lambda c: case_flag_overdue(case=c, actor=actor, today=today)),
-        ("reminder", cases.filter(due_soon), lambda c: case_remind(case=c, actor=actor, today=today)),
-        ("filing_overdue", Filing.objects.select_related("case__entity", "case__department").filter(
-            status__in=(Filing.Status.FILED, Filing.Status.CORRECTION_PROPOSED), due_on__lt=today),
-         lambda f: filing_remind_overdue(filing=f, actor=actor, today=today)),
-    ]  # fmt: skip
-    for action, queryset, step in steps:
-        _each(report, action, queryset, step)
-    for notification in notifications.notifications_requeue(actor=actor):
-        report.done.append(("email_requeued", str(notification)))
-    return report

@@ -7,7 +7,8 @@ rolls back sends nothing, and a committed one always has its row. Should the enq
 (a crash right after commit, a queue outage), the lifecycle sweep enqueues it again
 (:func:`notifications_requeue`), and the task sends each e-mail at most once.
 
-Sending (:func:`notification_email_send`, run by ``cases.tasks.send_notification_email``) records every
+Sending (:func:`notification_email_send`, run by ``cases.tasks.send_notification_email``, handed over through
+:func:`email_task_register`) records every
 attempt on the row. A failure is retried with exponential backoff (``NOTIFICATION_EMAIL_RETRY_SECONDS``
 times 1, 4, 16, ...) up to ``NOTIFICATION_EMAIL_MAX_ATTEMPTS``; then the row shows ``failed`` and the last
 error in the admin. The change that caused the notification is never undone by a failed e-mail.
@@ -20,7 +21,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
@@ -28,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts import roles
+from accounts.services import system_actor
 from audit.history import attribute
 from entities.models import Representative
 
@@ -131,10 +133,21 @@ def notify(
     return created
 
 
-def _enqueue(notification_id: int, run_after: datetime.datetime | None = None) -> None:
-    from ..tasks import send_notification_email
+# The task that sends one notification's e-mail. ``cases.tasks`` defines it (a task module sits above the
+# services it runs) and hands it over in ``CasesConfig.ready`` through :func:`email_task_register`, so this
+# module never imports the task module back (docs/architecture.md, "Seams").
+_email_task = None
 
-    task = send_notification_email
+
+def email_task_register(task) -> None:
+    global _email_task  # set once at start-up, by CasesConfig.ready
+    _email_task = task
+
+
+def _enqueue(notification_id: int, run_after: datetime.datetime | None = None) -> None:
+    task = _email_task
+    if task is None:
+        raise ImproperlyConfigured("No e-mail task registered: is the cases app in INSTALLED_APPS?")
     if run_after is not None:
         if not task.get_backend().supports_defer:
             return  # e.g. the immediate backend in development: the sweep sends it when it is due
@@ -225,8 +238,6 @@ def notification_email_send(*, notification_id: int) -> str:
 
     The row stays locked while sending, so two workers never send the same e-mail twice.
     """
-    from .lifecycle import system_actor
-
     actor = system_actor()
     with transaction.atomic():
         notification = (

@@ -5,25 +5,46 @@ four-eyes rule, refuses a stale page (``expected_version``), then writes the cas
 (actor and reason) and any decision or notice in one transaction.
 """
 
+from collections.abc import Callable
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.permissions import require
+from accounts.permissions import can, require
 from audit.history import attribute
 
 from .. import clocks, workflow
 from ..calendar import add_months
 from ..models import Case, Decision, Sanction, Statement
-from ..workflow import Role
 from . import lifecycle, notifications
 from .drafts import submission_problems
 from .errors import ConflictError, FourEyesError
+from .lifecycle import transition_finish
 from .notices import notice_issue
 
-# The policy action each role's transitions need (accounts.permissions: "<action>_case" permissions).
-_ACTION_FOR_ROLE = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
+
+def _four_eyes_refused(transition, case: Case, actor) -> bool:
+    return transition.four_eyes and case.submitted_by_id == actor.pk
+
+
+def _submitter_only_refused(transition, case: Case, actor) -> bool:
+    return transition.submitter_only and case.submitted_by_id != actor.pk
+
+
+def case_transitions_available(*, case: Case, actor, may: Callable[[str, Case], bool] | None = None) -> list:
+    """The transitions ``actor`` may take on ``case`` now, by the rules the services enforce (the one source the
+    admin renders its buttons from). ``may(action, case)`` answers the policy; by default ``can``."""
+    may = may or (lambda action, obj: can(actor, action, obj))
+    return [
+        t
+        for t in workflow.available(case.state)
+        if t.action
+        and may(t.action, case)
+        and not _four_eyes_refused(t, case, actor)
+        and not _submitter_only_refused(t, case, actor)
+    ]
 
 
 def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int | None):
@@ -33,25 +54,16 @@ def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int 
     if expected_version is not None and locked.version != expected_version:
         raise ConflictError
     transition = workflow.check(name, locked.state)
-    action = _ACTION_FOR_ROLE.get(transition.role)
-    if action is None:
+    if not transition.action:
         raise PermissionDenied
-    require(actor, action, locked)
-    if transition.four_eyes and locked.submitted_by_id == actor.pk:
+    require(actor, transition.action, locked)
+    if _four_eyes_refused(transition, locked, actor):
         raise FourEyesError
     if transition.reason_required and not (reasons or "").strip():
         raise ValidationError({"reasons": ValidationError(_("State your reasons."), code="reasons_required")})
+    if _submitter_only_refused(transition, locked, actor):
+        raise PermissionDenied(_("Only the person who submitted the case can withdraw it."))
     return locked, transition
-
-
-def transition_finish(case: Case, *, transition, actor, reasons: str) -> Case:
-    """Move a locked, checked case to the transition's target and save it with its history row (actor, reason)."""
-    case.state = transition.target
-    case.version += 1
-    case.overdue_since = None  # the step the case waited on is taken
-    attribute(case, actor=actor, reason=f"{transition.name}: {reasons}".strip().rstrip(":"))
-    case.save()
-    return case
 
 
 def _decide(case: Case, *, outcome: str, actor, reasons: str) -> Decision:
@@ -88,8 +100,6 @@ def case_withdraw(*, case: Case, actor, reasons: str, expected_version: int | No
     case, transition = _begin(
         case=case, actor=actor, name="withdraw", reasons=reasons, expected_version=expected_version
     )
-    if case.submitted_by_id != actor.pk:
-        raise PermissionDenied(_("Only the person who submitted the case can withdraw it."))
     case.review_due_on = None
     return transition_finish(case, transition=transition, actor=actor, reasons=reasons)
 

@@ -19,7 +19,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import roles
-from creditportal.management.commands.seed_demo import DEMO_TOTP_SECRETS
+from demo.management.commands.seed_demo import DEMO_TOTP_SECRETS
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

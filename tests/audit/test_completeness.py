@@ -30,7 +30,7 @@ from cases import services
 from cases.models import CalendarDay, Case, CatalogueItem, LegalSource, MeasureType, RulePeriod
 from cases.services.access import case_grant_user, case_revoke_user
 from cases.services.evidence import evidence_add
-from cases.services.lifecycle import sweep
+from cases.services.sweep import sweep
 from entities.models import Entity, EntityRelation, Representative
 from entities.services import (
     entity_register,

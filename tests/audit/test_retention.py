@@ -118,8 +118,9 @@ def test_a_future_date_is_refused_without_debug(person, settings):
 
 def test_notices_and_the_published_entry_lose_the_name_too(db, make_draft, caseworker, supervisor):
     """The texts rendered with the person's name (notices served, the published snapshot) are de-identified."""
+    from accounts.services import system_actor
     from cases.models import Notice, Publication
-    from cases.services.lifecycle import DEIDENTIFIED_NOTICE, case_expire, system_actor
+    from cases.services.lifecycle import DEIDENTIFIED_NOTICE, case_expire
 
     person = EntityFactory(person=True, name="Qian Shiyi")
     case = services.case_submit(case=make_draft(entity=person, measures=PERSON_MEASURES), actor=caseworker)

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.urls import reverse
 
 from audit import chain
-from cases import datagen
 from cases.models import Case, CaseGroupObjectPermission, CaseNumberSequence, CaseUserObjectPermission
 from cases.workflow import State
+from demo import datagen
 from entities import crypto
 from entities.models import Entity
 

@@ -335,7 +335,7 @@ def test_no_public_statement_on_an_unpublished_record(decided, rep_acme, reviewe
 
 
 def test_the_sweep_reminds_the_reviewers_once_when_a_filing_is_overdue(decided, rep_acme, reviewer, clock):
-    from cases.services.lifecycle import sweep
+    from cases.services.sweep import sweep
 
     filing = _object(decided, rep_acme)
     assert ("filing_overdue", filing.reference) not in sweep(today=filing.due_on).done  # due today: not yet
@@ -344,3 +344,17 @@ def test_the_sweep_reminds_the_reviewers_once_when_a_filing_is_overdue(decided, 
     overdue = Notification.objects.get(kind="filing_overdue")
     assert overdue.recipient == reviewer and filing.reference in overdue.subject_en
     assert ("filing_overdue", filing.reference) not in sweep(today=filing.due_on + datetime.timedelta(days=2)).done
+
+
+def test_run_lifecycle_reports_an_overdue_filing_without_crashing(decided, rep_acme, reviewer, clock, settings):
+    """Issue 20 §5: the report looked the step's label up in a table that lacked ``filing_overdue`` (KeyError)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True  # a future --date
+    filing = _object(decided, rep_acme)
+    out = StringIO()
+    call_command("run_lifecycle", "--date", str(filing.due_on + datetime.timedelta(days=1)), verbosity=2, stdout=out)
+    assert f"{filing.reference}: filing past its review deadline: reviewers told" in out.getvalue()
+    assert "filing past its review deadline: reviewers told: 1" in out.getvalue()

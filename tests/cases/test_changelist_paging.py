@@ -116,3 +116,29 @@ def test_a_list_with_actions_keeps_its_count(client, caseworker, firm, per_page,
     response, statements = _sql(_login(client, caseworker))
     assert response.context["cl"].result_count == 3
     assert any("COUNT(" in sql for sql in statements)
+
+
+# CountFreeChangeList.get_results replaces Django's ChangeList.get_results and sets the attributes the
+# changelist templates read. Pinned to the Django release it was written against (issue 21 §7): a Django
+# upgrade that changes get_results fails here, and the override is checked again before the pin moves.
+DJANGO_GET_RESULTS_SHA256 = "89110a3ebb1674c6f3a65ee79b724b172deed77f47e783da229444016eb23262"
+SET_BY_GET_RESULTS = (
+    "result_count", "show_full_result_count", "show_admin_actions", "full_result_count", "result_list",
+    "can_show_all", "multi_page", "paginator",
+)  # fmt: skip
+
+
+def test_the_count_free_changelist_is_pinned_to_djangos_get_results():
+    import hashlib
+    import inspect
+
+    from django.contrib.admin.views.main import ChangeList
+
+    django_source = inspect.getsource(ChangeList.get_results)
+    ours = inspect.getsource(CountFreeChangeList.get_results)
+    assert hashlib.sha256(django_source.encode()).hexdigest() == DJANGO_GET_RESULTS_SHA256, (
+        "Django's ChangeList.get_results changed: check CountFreeChangeList.get_results against it, then re-pin"
+    )
+    for attribute in SET_BY_GET_RESULTS:
+        assert f"self.{attribute} =" in django_source
+        assert f"self.{attribute} =" in ours, f"CountFreeChangeList must set {attribute} as Django does"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from cases import clocks, services
 from cases.admin.lifecycle import clocks_html
 from cases.models import Case, LegalDocument, RulePeriod
-from cases.services import lifecycle
+from cases.services.sweep import sweep
 from cases.workflow import State
 from tests.cases.conftest import item, measure
 from tests.cases.frozen_clock import FrozenClock
@@ -201,7 +201,7 @@ def test_case_clocks_mark_what_is_running_and_what_is_overdue(clock, make_draft,
     assert found["repair_earliest"].on == D(2027, 10, 9)
     late = _by_name(clocks.case_clocks(case, today=D(2029, 10, 9)))
     assert late["publication_max_end"].overdue and late["record_end"].overdue  # the sweep has not run yet
-    lifecycle.sweep(today=D(2029, 10, 9))
+    sweep(today=D(2029, 10, 9))
     case.refresh_from_db()
     assert not any(c.overdue for c in clocks.case_clocks(case, today=D(2029, 10, 10)))
 
@@ -214,7 +214,7 @@ def test_measure_clocks(clock, make_draft, caseworker, supervisor):
     found = _by_name(clocks.sanction_clocks(disclosure, today=D(2026, 11, 3)))
     assert found["starts_on"].overdue  # pending a day after its start: the sweep is not running
     assert found["planned_end"].on == D(2028, 11, 2)
-    lifecycle.sweep(today=D(2026, 11, 3))
+    sweep(today=D(2026, 11, 3))
     disclosure.refresh_from_db()
     assert not any(c.overdue for c in clocks.sanction_clocks(disclosure, today=D(2026, 11, 3)))
 

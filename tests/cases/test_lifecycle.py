@@ -9,9 +9,11 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from accounts import roles
+from accounts.services import system_actor
 from cases import services
 from cases.models import Case, LegalDocument, Notice, Notification, Publication, Sanction
 from cases.services import lifecycle
+from cases.services.sweep import sweep
 from cases.workflow import State, TransitionError
 from entities.services import representative_add
 from tests.cases.frozen_clock import FrozenClock
@@ -53,7 +55,7 @@ def _states(case):
 
 def _sweep(committed):
     with committed():
-        return lifecycle.sweep()
+        return sweep()
 
 
 def test_advancing_the_clock_walks_a_case_from_notice_to_expiry(
@@ -76,7 +78,7 @@ def test_advancing_the_clock_walks_a_case_from_notice_to_expiry(
     assert _sweep(committed).counts() == {"window_closed": 1}
     case.refresh_from_db()
     assert case.state == State.DECISION_PENDING
-    system = lifecycle.system_actor()
+    system = system_actor()
     row = case.history.first()
     assert (row.history_user, row.history_change_reason) == (system, "close_statement_window: statement window ended")
     staff = Notification.objects.filter(case=case, kind="decision_due")
@@ -280,7 +282,7 @@ def test_a_transition_clears_the_overdue_flag(history, committed, supervisor):
 
 
 def test_system_transitions_check_the_table_and_the_dates(history):
-    actor = lifecycle.system_actor()
+    actor = system_actor()
     with pytest.raises(TransitionError):
         lifecycle.case_expire(case=history["window_open"], actor=actor)
     case = history["sanctioned_today"]
@@ -310,8 +312,8 @@ def test_one_faulty_case_is_reported_and_the_others_still_move(history, committe
 
 
 def test_the_system_actor_is_created_once_and_cannot_sign_in(db):
-    first = lifecycle.system_actor()
-    assert lifecycle.system_actor() == first
+    first = system_actor()
+    assert system_actor() == first
     assert (first.username, first.is_active, first.is_staff, first.has_usable_password()) == (
         "system",
         False,
@@ -324,7 +326,7 @@ def test_the_system_actor_is_created_once_and_cannot_sign_in(db):
 def test_an_account_that_can_sign_in_is_never_used_as_the_system_actor(db):
     UserFactory(username="system")
     with pytest.raises(ImproperlyConfigured, match="can sign in"):
-        lifecycle.system_actor()
+        system_actor()
 
 
 # -- the command --------------------------------------------------------------------------------------
@@ -356,3 +358,21 @@ def test_a_future_date_is_refused_in_production(db):
     with pytest.raises(CommandError, match="future"):
         call_command("run_lifecycle", "--date", "2099-01-01")
     assert not get_user_model().objects.filter(username="system").exists()
+
+
+def test_every_sweep_step_carries_its_report_label(db):
+    """Issue 20 §5: a step without a label crashed the report after its work had committed."""
+    from cases.services.sweep import EMAIL_REQUEUED, sweep_steps
+
+    steps = sweep_steps(today=D(2027, 3, 1), actor=system_actor())
+    actions = [step.action for step in steps]
+    assert len(set(actions)) == len(actions) and EMAIL_REQUEUED not in actions
+    assert "filing_overdue" in actions
+    for step in steps:
+        assert str(step.label).strip(), step.action
+
+
+def test_the_report_has_a_label_for_every_action_it_records(history):
+    report = sweep(today=D(2099, 1, 1))
+    assert report.done
+    assert {action for action, _record in report.done} <= set(report.labels)

@@ -17,7 +17,8 @@ from django_tasks_db.models import DBTaskResult
 from accounts import roles
 from cases import services
 from cases.models import Case, Notification
-from cases.services import lifecycle, notifications
+from cases.services import notifications
+from cases.services.sweep import sweep
 from cases.workflow import State
 from entities.services import representative_add
 from tests.cases.frozen_clock import FrozenClock
@@ -133,7 +134,7 @@ def test_each_recipient_gets_the_notice_in_their_language(
 def test_staff_are_told_when_a_case_awaits_their_decision(submitted, supervisor, caseworker, clock):
     case = _approve(submitted, supervisor)
     clock.set(D(2026, 11, 13))
-    lifecycle.sweep()
+    sweep()
     rows = Notification.objects.filter(case=case, kind="decision_due")
     assert {n.recipient for n in rows} == {caseworker, supervisor}
     assert rows[0].subject_en == f"Case {case.number} awaits decision by 26 November 2026"
@@ -176,13 +177,13 @@ def test_a_failed_e_mail_is_retried_with_backoff_then_shown_as_failed(
         waits.append(row.email_next_attempt_at - clock.now)
         clock.now = row.email_next_attempt_at + notifications.LOST_AFTER  # the sweep picks the retry up
         with django_capture_on_commit_callbacks(execute=True):
-            assert ("email_requeued", str(row)) in lifecycle.sweep(today=clock.today).done
+            assert ("email_requeued", str(row)) in sweep(today=clock.today).done
     assert [int(w.total_seconds()) for w in waits] == [60, 240, 960, 3840]
     row.refresh_from_db()
     assert (row.email_status, row.email_attempts, row.email_next_attempt_at) == (Status.FAILED, 5, None)
     assert "Connection refused" in row.email_last_error
     clock.advance(days=30)
-    assert not any(action == "email_requeued" for action, _ in lifecycle.sweep(today=clock.today).done)
+    assert not any(action == "email_requeued" for action, _ in sweep(today=clock.today).done)
     history = list(row.history.order_by("history_id").values_list("history_change_reason", flat=True))
     assert history[0] == "notification: notice_served" and history[-1] == "e-mail attempt 5 failed"
 
@@ -241,13 +242,13 @@ def test_an_e_mail_whose_enqueue_was_lost_is_sent_by_the_sweep_once(
     assert set(Notification.objects.values_list("email_status", flat=True)) == {Status.PENDING}
     clock.advance(minutes=5)
     with django_capture_on_commit_callbacks(execute=True):
-        assert lifecycle.sweep().nothing_done  # not yet taken as lost
+        assert sweep().nothing_done  # not yet taken as lost
     clock.advance(minutes=10)
     with django_capture_on_commit_callbacks(execute=True):
-        assert lifecycle.sweep().counts() == {"email_requeued": 2}
+        assert sweep().counts() == {"email_requeued": 2}
     assert len(mail.outbox) == 2
     with django_capture_on_commit_callbacks(execute=True):
-        assert lifecycle.sweep().nothing_done
+        assert sweep().nothing_done
 
 
 def test_sending_twice_sends_once(submitted, supervisor, reps):

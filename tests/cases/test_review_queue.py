@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts import roles
-from cases.admin.case import review_queue
+from cases.selectors.queues import review_queue
 from cases.workflow import State
 from tests.cases.conftest import item
 from tests.factories import CaseFactory, UserFactory

@@ -410,3 +410,33 @@ def test_every_transition_leaves_a_history_row_with_actor(pending, supervisor, c
 def test_legal_document_rows_are_per_case(make_draft):
     case = make_draft()
     assert LegalDocument.objects.get(case=case).number == "京税稽罚〔2026〕12号"
+
+
+def test_a_draft_only_service_checks_the_state_itself_not_only_through_the_policy(submitted, caseworker, monkeypatch):
+    """Issue 21 §7: ``_require_draft`` once relied on the policy's scope alone to refuse a case past draft."""
+    from cases.services import drafts
+
+    monkeypatch.setattr(drafts, "require", lambda user, action, obj: obj)  # a policy that lets everything through
+    with pytest.raises(PermissionDenied, match="Only a draft can be changed"):
+        services.case_update(
+            case=submitted, actor=caseworker, facts="x", catalogue_item=submitted.catalogue_item, severity="general"
+        )
+
+
+def test_the_transitions_an_actor_may_take_come_from_the_service(submitted, caseworker, supervisor, other_caseworker):
+    """One source for the buttons and the checks (issue 21 §7): role, four eyes, submitter-only withdraw."""
+
+    def names(actor, case=submitted):
+        return [t.name for t in services.case_transitions_available(case=case, actor=actor)]
+
+    assert names(caseworker) == ["withdraw"]  # the submitter: may withdraw, never review
+    assert names(supervisor) == ["return", "reject", "approve"]
+    assert names(UserFactory(role=roles.CASEWORKER, department=caseworker.department)) == []  # not the submitter
+    assert names(other_caseworker) == []  # another department: out of scope
+
+
+def test_a_supervisor_who_submitted_a_case_is_offered_no_review_of_it(submitted, supervisor):
+    Case.objects.filter(pk=submitted.pk).update(submitted_by=supervisor)  # as if they had submitted it
+    case = Case.objects.get(pk=submitted.pk)
+    offered = {t.name for t in services.case_transitions_available(case=case, actor=supervisor)}
+    assert not offered & {"return", "reject", "approve"}

@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 
+from accounts.services import system_actor
 from cases import services
 from cases.models import Case, Notice, Notification, Publication, Sanction
-from cases.services import lifecycle
+from cases.services.sweep import sweep
 from cases.workflow import State
 from tests.cases.frozen_clock import FrozenClock
 from tests.concurrency import race
@@ -41,13 +42,13 @@ def due(monkeypatch, make_draft, caseworker, supervisor):
         case = services.case_approve(case=services.case_submit(case=make_draft(), actor=caseworker), actor=supervisor)
         case = services.case_record_statement(case=case, actor=caseworker, text="x")
         cases.append(services.case_sanction(case=case, actor=supervisor, reasons="ok"))
-    lifecycle.system_actor()
+    system_actor()
     return cases
 
 
 def test_two_sweeps_at_once_act_once(due):
     today = D(2029, 10, 9)
-    reports = race(lambda: lifecycle.sweep(today=today), lambda: lifecycle.sweep(today=today))
+    reports = race(lambda: sweep(today=today), lambda: sweep(today=today))
     assert not any(isinstance(r, Exception) for r in reports), reports
     assert not any(r.errors for r in reports), [r.errors for r in reports]
     done = sorted(reports[0].done + reports[1].done)
@@ -64,11 +65,11 @@ def test_two_sweeps_at_once_act_once(due):
         assert versions == list(range(1, len(versions) + 1))  # every transition once, none twice
     assert Notice.objects.filter(kind="expiry").count() == 3
     after = _effects()
-    assert lifecycle.sweep(today=today).nothing_done
+    assert sweep(today=today).nothing_done
     assert _effects() == after
 
 
 def test_two_sweeps_creating_the_system_actor_at_once_share_one():
-    results = race(lifecycle.system_actor, lifecycle.system_actor)
+    results = race(system_actor, system_actor)
     assert not any(isinstance(r, Exception) for r in results), results
     assert results[0] == results[1]

@@ -13,7 +13,7 @@ from accounts.models import User
 from cases import services
 from cases.models import Case, CatalogueItem, LegalDocument, MeasureType
 from cases.workflow import State
-from creditportal.management.commands.seed_demo import ENTITIES
+from demo.management.commands.seed_demo import ENTITIES
 from entities.models import Entity
 from entities.services import entity_find_by_identifier
 

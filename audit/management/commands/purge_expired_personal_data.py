@@ -43,9 +43,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"would de-identify {person}")
             self.stdout.write(f"Dry run for {today}: {len(expired)} person(s) would be de-identified; nothing changed.")
             return
-        from cases.services.lifecycle import system_actor
-
-        done = retention.purge_expired(actor=system_actor(), today=today)
+        done = retention.purge_expired(actor=retention.system_actor(), today=today)
         for person in done:
             self.stdout.write(f"de-identified {person}")
         self.stdout.write(f"Retention purge for {today}: {len(done)} person(s) de-identified.")

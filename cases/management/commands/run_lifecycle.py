@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from cases.services.lifecycle import ACTIONS, sweep
+from cases.services.sweep import sweep
 
 
 def _date(value: str) -> datetime.date:
@@ -37,9 +37,9 @@ class Command(BaseCommand):
         report = sweep(today=date or today)
         if verbosity >= 2:
             for action, record in report.done:
-                self.stdout.write(f"  {record}: {ACTIONS[action]}")
+                self.stdout.write(f"  {record}: {report.labels[action]}")
         for action, count in report.counts().items():
-            self.stdout.write(f"{ACTIONS[action]}: {count}")
+            self.stdout.write(f"{report.labels[action]}: {count}")
         for record, message in report.errors:
             self.stderr.write(self.style.ERROR(f"{record}: {message}"))
         if report.nothing_done:

@@ -3,13 +3,13 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cases import datagen
+from demo import datagen
 
 
 class Command(BaseCommand):
     help = (
         "Generate N cases against M entities (deterministic for a seed), with departments, staff, grants, history "
-        "rows and audit chain links, as the application itself would have written them (cases/datagen.py). "
+        "rows and audit chain links, as the application itself would have written them (demo/datagen.py). "
         "Built for PostgreSQL (COPY); works on SQLite for small N. Refuses with DEBUG off unless --force, and on a "
         "database with cases or entities unless --append."
     )

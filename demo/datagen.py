@@ -41,15 +41,14 @@ from accounts.services import department_group, user_sync_department_groups
 from audit import chain
 from audit.history import attribute
 from audit.models import ChainLink
+from cases import services
+from cases.models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType
+from cases.services.access import case_grant_user
+from cases.services.drafts import measure_problems
 from entities import crypto
 from entities.identifiers import id_check_digit, mask_id_number, uscc_check_char
 from entities.models import Entity, Representative
 from entities.services import entity_register, representative_add
-
-from . import services
-from .models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType
-from .services.access import case_grant_user
-from .services.drafts import measure_problems
 
 # The end states a generated case may be in, the steps that lead there, and how often each occurs.
 PATHS = {
