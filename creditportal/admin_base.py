@@ -18,6 +18,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.permissions import can, scope, scope_of_case
 from accounts.regions import PROVINCES
 
+from .admin_fields import KeyCheckedFieldsMixin
+
 
 def request_can(request, action: str, obj_or_model) -> bool:
     """``can(request.user, action, obj_or_model)``, answered once per request for each object and action.
@@ -102,7 +104,7 @@ class CountFreeChangeList(ChangeList):
         self.paginator = paginator
 
 
-class ScopedModelAdmin(SimpleHistoryAdmin):
+class ScopedModelAdmin(KeyCheckedFieldsMixin, SimpleHistoryAdmin):
     """Scoped querysets, object-aware permissions, no bulk delete, read-only history."""
 
     # Exact counts over big tables are costly and leak nothing useful (DESIGN §10); no facet counts either.
@@ -282,7 +284,7 @@ class ProvinceListFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ScopedInlineMixin:
+class ScopedInlineMixin(KeyCheckedFieldsMixin):
     """Inlines follow their parent: visible when it is, editable only when the parent may be changed."""
 
     allow_delete = False
