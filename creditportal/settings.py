@@ -247,6 +247,10 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Evidence uploads: per-file limit and the content types accepted (decided from the bytes, not the name).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# Office documents are ZIP archives, checked from their directory (cases.evidence): parts, unpacked size, ratio.
+OFFICE_MAX_MEMBERS = env.int("OFFICE_MAX_MEMBERS", default=10_000)
+OFFICE_MAX_UNCOMPRESSED_BYTES = env.int("OFFICE_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+OFFICE_MAX_COMPRESSION_RATIO = env.int("OFFICE_MAX_COMPRESSION_RATIO", default=100)
 # Request limits: anything beyond answers the project's 400 page. Form fields: a 100-row admin action plus
 # a case page with its inlines stay far below 1000. Files: a few evidence files per save. Body without
 # files: 2.5 MB. Uploads above 2.5 MB are streamed to a temporary file, never held in memory.
