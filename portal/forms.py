@@ -2,7 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from cases.services.filings import STATEMENT_MAX_LENGTH
+from cases.services.filings import MAX_ATTACHMENTS, STATEMENT_MAX_LENGTH
+from creditportal.uploads import TooManyFiles
 from entities.models import Representative
 
 
@@ -36,6 +37,13 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        if any(isinstance(item, TooManyFiles) for item in items):
+            # The request sent more files than DATA_UPLOAD_MAX_NUMBER_FILES (creditportal.uploads): the rule the
+            # filing service applies to fewer files is the one to state.
+            raise forms.ValidationError(
+                _("Attach at most %(n)d files."), code="too_many_files", params={"n": MAX_ATTACHMENTS}
+            )
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(item, initial) for item in data]
         return super().clean(data, initial)

@@ -31,6 +31,7 @@ from audit.history import attribute
 from cases.models import Case, Filing, Notice, Statement
 from cases.services import filings as filing_services
 from cases.services.filings import portal_statement_file, statement_receipt, statement_window_refusal
+from creditportal.uploads import file_count_shown_by_form
 from entities.models import Entity
 
 from . import selectors
@@ -217,6 +218,7 @@ def notice_download(request, pk: int):
     return response
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def statement_file(request, pk: int):
@@ -349,6 +351,7 @@ def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, tex
     return render(request, "portal/filing_form.html", context, status=status)
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def objection_file(request, pk: int):
@@ -359,6 +362,7 @@ def objection_file(request, pk: int):
     )  # fmt: skip
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def appeal_file(request, pk: int):
@@ -369,6 +373,7 @@ def appeal_file(request, pk: int):
     )  # fmt: skip
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def repair_apply(request, pk: int):
@@ -398,6 +403,7 @@ def filing_receipt(request, pk: int, filing_pk: int):
     )
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def filing_supplement(request, pk: int, filing_pk: int):
