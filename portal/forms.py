@@ -8,14 +8,16 @@ from entities.models import Representative
 
 
 class PortalAuthenticationForm(AuthenticationForm):
-    """Representatives only: staff sign in to the workspace, never here."""
+    """Representatives only: staff sign in to the workspace, never here.
+
+    Staff credentials get the same answer as wrong ones (issue 24): the portal must not confirm that a
+    staff password is right. The page itself says where staff sign in.
+    """
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if user.is_staff:
-            raise forms.ValidationError(
-                _("Staff accounts sign in to the staff workspace, not the entity portal."), code="staff"
-            )
+            raise self.get_invalid_login_error()
 
 
 class PortalPasswordResetForm(PasswordResetForm):
