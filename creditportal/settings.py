@@ -241,6 +241,14 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 AXES_SENSITIVE_PARAMETERS = ["otp_token", "token"]
 
+# Rate limits and back-off live in the cache (accounts.throttle): with several worker processes, point
+# CACHE_URL at a cache they share (e.g. memcached, or redis with the redis package installed).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Password-reset mails: at most this many per address and per source address in the window.
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=3)
+PASSWORD_RESET_MAX_PER_SOURCE = env.int("PASSWORD_RESET_MAX_PER_SOURCE", default=10)
+PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=3600)
+
 # Two-factor authentication (django-otp, TOTP) for staff. Required unless switched off for a local demo.
 REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="creditportal")
