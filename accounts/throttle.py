@@ -40,28 +40,28 @@ def within_limit(kind: str, identifier, *, limit: int, window: int) -> bool:
     return count <= limit
 
 
-# -- back-off: after n failures, wait min(2 ** (n - 1), cap) seconds from the last one ----------------------------
+# -- back-off: after n failures beyond the free ones, wait min(2 ** (n - free - 1), cap) seconds from the last -----
 
 
 def backoff_key(kind: str, *parts) -> str:
     return _key(kind, *parts)
 
 
-def backoff_wait(keys_and_caps: dict[str, int], *, now: float | None = None) -> int:
+def backoff_wait(keys_and_caps: dict[str, int], *, free: int = 0) -> int:
     """Whole seconds still to wait before the next attempt: the longest wait of the keys given (0: go ahead)."""
-    now = time.time() if now is None else now
+    now = time.time()
     stored = cache.get_many(list(keys_and_caps))
     wait = 0.0
     for key, cap in keys_and_caps.items():
         failures, last = stored.get(key, (0, 0.0))
-        if failures:
-            wait = max(wait, last + min(2 ** (failures - 1), cap) - now)
+        if failures > free:
+            wait = max(wait, last + min(2 ** min(failures - free - 1, 32), cap) - now)
     return max(0, math.ceil(wait))
 
 
-def backoff_failure(keys_and_caps: dict[str, int], *, now: float | None = None) -> None:
-    """One more failure on each key; each is forgotten once its capped wait and as long again have passed."""
-    now = time.time() if now is None else now
+def backoff_failure(keys_and_caps: dict[str, int]) -> None:
+    """One more failure on each key; all are forgotten once twice the longest wait (and a minute) passed quietly."""
+    now = time.time()
     stored = cache.get_many(list(keys_and_caps))
     cache.set_many(
         {key: (stored.get(key, (0, 0.0))[0] + 1, now) for key in keys_and_caps},

@@ -252,6 +252,11 @@ PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default
 # Two-factor authentication (django-otp, TOTP) for staff. Required unless switched off for a local demo.
 REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="creditportal")
+# Wrong codes back off in accounts.twofactor (per device, per session, per source, capped), not in django-otp
+# (per device only and uncapped: a stranger with the password could keep the owner out).
+OTP_TOTP_THROTTLE_FACTOR = 0
+TOTP_THROTTLE_MAX_WAIT_SECONDS = env.int("TOTP_THROTTLE_MAX_WAIT_SECONDS", default=15 * 60)
+TOTP_DEVICE_MAX_WAIT_SECONDS = env.int("TOTP_DEVICE_MAX_WAIT_SECONDS", default=60)
 # Device keys and QR codes are never shown in the admin; a lost device is deleted and the user enrols again.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 

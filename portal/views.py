@@ -461,7 +461,7 @@ def twofactor_setup(request):
     device = TOTPDevice.objects.devices_for_user(request.user, confirmed=False).order_by(
         "pk"
     ).first() or TOTPDevice.objects.create(user=request.user, name=DEVICE_NAME, confirmed=False)
-    form = TokenForm(request.POST or None, device=device)
+    form = TokenForm(request.POST or None, device=device, request=request)
     if request.method == "POST" and form.is_valid():
         form.device.confirmed = True
         form.device.save(update_fields=["confirmed"])
@@ -482,7 +482,7 @@ def twofactor_verify(request):
     device = confirmed_device(request.user)
     if device is None or _second_factor_done(request.user):
         return redirect("portal:records")
-    form = TokenForm(request.POST or None, device=device)
+    form = TokenForm(request.POST or None, device=device, request=request)
     if request.method == "POST" and form.is_valid():
         otp_login(request, form.device)
         request.session.cycle_key()
