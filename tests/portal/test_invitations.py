@@ -112,3 +112,40 @@ def test_taken_username_is_refused(firm, supervisor):
 def test_expiry_is_seven_days(invited):
     invitation = Invitation.objects.get()
     assert invitation.expires_at - invitation.created_at == datetime.timedelta(days=7)
+
+
+@pytest.mark.parametrize(
+    "username",
+    ["sup_t\u0430x", "\u0440aypal", "caf\u00e9", "\u0251dmin", "adm\u0131n", "\u0391BC", "a\u0301b", "\u0661\u0662"],
+    ids=["cyrillic-a", "cyrillic-er", "accented", "ipa-alpha", "dotless-i", "greek-alpha", "combining", "arab-digits"],
+)
+def test_look_alike_usernames_are_refused_at_invitation(firm, supervisor, username):
+    response = login(supervisor).post(
+        reverse("portal:invite", args=[firm.pk]),
+        {"username": username, "email": "t@example.invalid", "relationship": "self"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"][0].startswith("Use only letters a–z, digits 0–9")
+    assert not Invitation.objects.exists()
+
+
+# Typed → stored: plain, Chinese, and full-width letters (stored as ASCII).
+ACCEPTED_NAMES = [("wang.wei-2", "wang.wei-2"), ("王伟", "王伟"), ("\uff57\uff41\uff4e\uff47", "wang")]
+
+
+@pytest.mark.parametrize(("typed", "stored"), ACCEPTED_NAMES)
+def test_plain_and_chinese_usernames_are_accepted(firm, supervisor, typed, stored):
+    representative, _token = representative_invite(
+        actor=supervisor, entity=firm, username=typed, email="w@example.invalid",
+        relationship=Representative.Relationship.AUTHORISED_AGENT,
+    )  # fmt: skip
+    assert representative.user.username == stored
+
+
+def test_a_full_width_spelling_of_a_taken_username_is_refused(firm, supervisor):
+    UserFactory(username="taken", role=roles.ENTITY_REPRESENTATIVE)
+    response = login(supervisor).post(
+        reverse("portal:invite", args=[firm.pk]),
+        {"username": "\uff34\uff21\uff2b\uff25\uff2e", "email": "t@example.invalid", "relationship": "self"},
+    )
+    assert "This user name is taken." in response.content.decode()
