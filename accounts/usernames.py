@@ -19,7 +19,7 @@ _EAST_ASIAN = ("CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "HANGUL", "BO
 
 MESSAGE = _(
     "Use only letters a–z, digits 0–9 and @ . + - _, or Chinese characters: a user name must not hold "
-    "letters that look like others (such as a Cyrillic “\u0430” for a Latin “a”)."
+    "letters that look like others (such as a Cyrillic letter that looks like a Latin “a”)."
 )
 
 

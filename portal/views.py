@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -141,6 +142,8 @@ def invitation(request, token: str):
     if problem:
         return render(request, "portal/invitation.html", {"problem": problem}, status=410 if found else 404)
     user = found.representative.user
+    if asked := _ask_before_switching_accounts(request, token, found):
+        return asked
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -151,6 +154,22 @@ def invitation(request, token: str):
         messages.success(request, _("Your password is set. Welcome to the entity portal."))
         return redirect("portal:records")
     return render(request, "portal/invitation.html", {"form": form, "entity": found.representative.entity})
+
+
+def _ask_before_switching_accounts(request, token: str, found):
+    """Accepting signs in as the invited account: whoever is signed in as someone else is asked first (issue 24).
+
+    The confirmation (a POST with ``switch=confirm``) signs them out and shows the invitation afresh; a password
+    posted without it is not used. Never a silent switch of accounts.
+    """
+    current = request.user
+    if not current.is_authenticated or current.pk == found.representative.user_id:
+        return None
+    if request.method == "POST" and request.POST.get("switch") == "confirm":
+        auth_logout(request)
+        return redirect("portal:invitation", token=token)
+    context = {"signed_in_as": current.get_username(), "entity": found.representative.entity}
+    return render(request, "portal/invitation_switch.html", context)
 
 
 # A firm with a long history has hundreds of cases: the records page shows them a page at a time (issue 11).

@@ -149,3 +149,38 @@ def test_a_full_width_spelling_of_a_taken_username_is_refused(firm, supervisor):
         {"username": "\uff34\uff21\uff2b\uff25\uff2e", "email": "t@example.invalid", "relationship": "self"},
     )
     assert "This user name is taken." in response.content.decode()
+
+
+@pytest.mark.parametrize("signed_in", ["representative", "staff"])
+def test_accepting_while_signed_in_as_someone_else_asks_first(invited, rep_acme, supervisor, signed_in):
+    """Never a silent switch of accounts (issue 24): the page asks, and only the confirmation signs out."""
+    representative, token = invited
+    someone = {"representative": rep_acme, "staff": supervisor}[signed_in]
+    client = login(someone)
+    url = reverse("portal:invitation", args=[token])
+
+    asked = client.get(url)
+    assert asked.status_code == 200
+    body = asked.content.decode()
+    assert f"You are signed in as {someone.username}" in body and 'name="switch" value="confirm"' in body
+    # A password posted without the confirmation is not used, and the session stays someone's.
+    response = _accept(client, token)
+    assert response.status_code == 200 and "You are signed in as" in response.content.decode()
+    assert int(client.session["_auth_user_id"]) == someone.pk
+    representative.user.refresh_from_db()
+    assert not representative.user.has_usable_password()
+    assert not Invitation.objects.filter(used_at__isnull=False).exists()
+
+    confirmed = client.post(url, {"switch": "confirm"})
+    assert confirmed.status_code == 302 and confirmed["Location"] == url
+    assert "_auth_user_id" not in client.session
+    assert _accept(client, token).status_code == 302
+    assert int(client.session["_auth_user_id"]) == representative.user.pk
+
+
+def test_the_question_is_asked_in_chinese_too(invited, rep_acme):
+    _representative, token = invited
+    client = login(rep_acme)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    body = client.get(reverse("portal:invitation", args=[token]), headers={"Accept-Language": "zh-hans"}).content
+    assert "rep_acme" in body.decode() and "You are signed in as" not in body.decode()
