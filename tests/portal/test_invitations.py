@@ -184,3 +184,11 @@ def test_the_question_is_asked_in_chinese_too(invited, rep_acme):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
     body = client.get(reverse("portal:invitation", args=[token]), headers={"Accept-Language": "zh-hans"}).content
     assert "rep_acme" in body.decode() and "You are signed in as" not in body.decode()
+
+
+def test_the_question_page_reads_little(invited, rep_acme, django_assert_max_num_queries):
+    _representative, token = invited
+    client = login(rep_acme)
+    url = reverse("portal:invitation", args=[token])
+    with django_assert_max_num_queries(8):  # session (read, slid), user, the invitation with its people
+        assert client.get(url).status_code == 200
