@@ -257,25 +257,49 @@ PDF_ACTIVE_NAMES = frozenset(
 _PDF_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]+)")
 _PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
 # Compressed object streams (PDF 1.5+) hide dictionaries from a byte scan: they are inflated, within a budget.
-_PDF_STREAM = re.compile(rb"<<((?:(?!>>\s*stream).){0,2000}?)>>\s*stream\r?\n", re.DOTALL)
-# A stream's bytes (images, fonts) are data, not names: scanned, they would match a name by chance.
-_PDF_STREAM_DATA = re.compile(rb"(?<![A-Za-z])stream\r?\n.*?endstream", re.DOTALL)
+_PDF_OBJSTM = re.compile(rb"/Type\s*/ObjStm(?![^\s()<>\[\]{}/%])")
+_PDF_STREAM_START = re.compile(rb"(?<![A-Za-z])stream\r?\n")
+_DICTIONARY_REACH = 4096
+
+
+def _outside_streams(data: bytes) -> bytes:
+    """The PDF without its streams' bytes (images, fonts): data, not names, which a scan would match by chance."""
+    pieces, position = [], 0
+    while (at := data.find(b"stream", position)) >= 0:
+        if at and data[at - 1 : at].isalpha():  # "endstream", or a name that ends so
+            pieces.append(data[position : at + 6])
+            position = at + 6
+            continue
+        pieces.append(data[position:at])
+        end = data.find(b"endstream", at + 6)
+        position = len(data) if end < 0 else end + 9
+    pieces.append(data[position:])
+    return b" ".join(pieces)
+
+
+def _unescape(name: bytes) -> bytes:
+    return _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name) if b"#" in name else name
 
 
 def _pdf_names(data: bytes) -> set[bytes]:
-    return {_PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name) for name in _PDF_NAME.findall(data)}
+    return {_unescape(name) for name in set(_PDF_NAME.findall(data))}
 
 
 def _object_streams(data: bytes):
     """The inflated content of each FlateDecode object stream, at most ``_OBJSTM_BUDGET`` bytes in all."""
     budget = _OBJSTM_BUDGET
-    for match in _PDF_STREAM.finditer(data):
-        dictionary = match.group(1)
-        if b"/ObjStm" not in dictionary or b"/FlateDecode" not in dictionary:
+    view = memoryview(data)
+    for match in _PDF_OBJSTM.finditer(data):
+        opening = _PDF_STREAM_START.search(data, match.end(), match.end() + _DICTIONARY_REACH)
+        if opening is None:
             continue
-        inflater = zlib.decompressobj()
+        # The stream's dictionary: from its object's "obj" keyword to the "stream" keyword.
+        reach = max(0, match.start() - _DICTIONARY_REACH)
+        start = max(reach, data.rfind(b"obj", reach, match.start()))
+        if b"/FlateDecode" not in data[start : opening.start()]:
+            continue
         try:
-            content = inflater.decompress(data[match.end() :], budget)
+            content = zlib.decompressobj().decompress(view[opening.end() :], budget)
         except zlib.error:
             continue
         budget -= len(content)
@@ -288,7 +312,7 @@ def _pdf_active_content(fileobj) -> list[str]:
     """The active-content names a PDF uses, in its bytes or in its object streams (sorted, for the message)."""
     fileobj.seek(0)
     data = fileobj.read()
-    names = _pdf_names(_PDF_STREAM_DATA.sub(b" ", data))
+    names = _pdf_names(_outside_streams(data))
     for content in _object_streams(data):
         names |= _pdf_names(content)
     return sorted(name.decode("ascii", "replace") for name in names & PDF_ACTIVE_NAMES)
