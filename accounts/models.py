@@ -1,9 +1,12 @@
 from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from audit.history import tracked_history
+
+from .usernames import validate_unambiguous_username
 
 region_code_validator = RegexValidator(
     r"^[1-9]\d{5}$", _("An administrative division code has six digits and does not start with 0.")
@@ -71,6 +74,13 @@ class User(AbstractUser):
                 violation_error_message=_("Only staff belong to a department."),
             )
         ]
+
+    def clean(self):
+        super().clean()  # normalises the user name (NFKC): full-width letters become ASCII ones
+        try:
+            validate_unambiguous_username(self.username)
+        except ValidationError as error:
+            raise ValidationError({"username": error}) from None
 
 
 class DepartmentGroup(models.Model):

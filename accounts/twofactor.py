@@ -24,13 +24,18 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import throttle
+
 TOKEN_DIGITS = 6
 DEVICE_NAME = "authenticator"
+# Wrong codes allowed before any wait: a mistyped code or a phone's clock a step off costs nothing.
+FREE_FAILURES = 3
 
 
 def _is_verified(user) -> bool:
@@ -77,9 +82,10 @@ class TokenForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, device: TOTPDevice, **kwargs):
+    def __init__(self, *args, device: TOTPDevice, request, **kwargs):
         super().__init__(*args, **kwargs)
         self.device = device
+        self.request = request
 
     def clean_token(self):
         token = "".join(self.cleaned_data["token"].split())
@@ -92,23 +98,57 @@ class TokenForm(forms.Form):
         token = cleaned.get("token")
         if token is None:
             return cleaned
-        # Decided inside the lock, raised outside it: a wrong code's throttling count must be kept.
+        keys = code_throttle_keys(self.request, self.device)
+        if wait := throttle.backoff_wait(keys, free=FREE_FAILURES):
+            raise forms.ValidationError(throttled_message(wait), code="throttled")
+        # The device row is locked while the code is checked: a code is accepted once (django-otp keeps the
+        # last time step used). Its own per-device throttle is off (OTP_TOTP_THROTTLE_FACTOR = 0): ours is
+        # kept per device, per session and per source, and capped (issue 24).
         with transaction.atomic():
             device = TOTPDevice.objects.select_for_update().get(pk=self.device.pk)
-            allowed, _details = device.verify_is_allowed()
-            verified = allowed and device.verify_token(token)
-        if not allowed:
-            raise forms.ValidationError(
-                _("Too many wrong codes. Wait a minute, then enter the code your app shows at that time."),
-                code="throttled",
-            )
+            verified = device.verify_token(token)
         if not verified:
+            throttle.backoff_failure(keys)
             raise forms.ValidationError(
                 _("That code is not right. Check the time on your phone and enter the current code."),
                 code="invalid",
             )
+        throttle.backoff_reset(keys)
         self.device = device
         return cleaned
+
+
+def code_throttle_keys(request, device: TOTPDevice) -> dict[str, int]:
+    """The back-off counters a code attempt is held to, each with its longest wait in seconds.
+
+    Per session and per source address, wrong codes cost up to ``TOTP_THROTTLE_MAX_WAIT_SECONDS``. Per
+    device (whoever tries), at most ``TOTP_DEVICE_MAX_WAIT_SECONDS``: someone who knows the password and
+    guesses codes from elsewhere keeps the real user waiting no longer than that.
+    """
+    if not request.session.session_key:
+        request.session.cycle_key()
+    cap = settings.TOTP_THROTTLE_MAX_WAIT_SECONDS
+    return {
+        throttle.backoff_key("totp-device", device.pk): settings.TOTP_DEVICE_MAX_WAIT_SECONDS,
+        throttle.backoff_key("totp-session", device.pk, request.session.session_key): cap,
+        throttle.backoff_key("totp-source", device.pk, throttle.client_address(request)): cap,
+    }
+
+
+def throttled_message(wait: int) -> str:
+    """The wait as it really is, in seconds under a minute and in whole minutes (rounded up) beyond."""
+    if wait < 60:
+        return ngettext(
+            "Too many wrong codes. Wait %(count)d second, then enter the code your app shows at that time.",
+            "Too many wrong codes. Wait %(count)d seconds, then enter the code your app shows at that time.",
+            wait,
+        ) % {"count": wait}
+    minutes = -(-wait // 60)
+    return ngettext(
+        "Too many wrong codes. Wait %(count)d minute, then enter the code your app shows at that time.",
+        "Too many wrong codes. Wait %(count)d minutes, then enter the code your app shows at that time.",
+        minutes,
+    ) % {"count": minutes}
 
 
 def _staff_only(request):
@@ -152,7 +192,7 @@ def verify(request):
     device = confirmed_device(request.user)
     if device is None:
         return redirect(f"{reverse('accounts:twofactor_enrol')}?{urlencode({'next': _next_url(request)})}")
-    form = TokenForm(request.POST or None, device=device)
+    form = TokenForm(request.POST or None, device=device, request=request)
     if request.method == "POST" and form.is_valid():
         return _complete(request, form.device)
     return _render(request, "accounts/twofactor_verify.html", {"title": _("Enter your code"), "form": form})
@@ -181,7 +221,7 @@ def enrol(request):
         # Replacing a device needs an administrator; otherwise a stolen password could add one.
         return redirect(f"{reverse('accounts:twofactor_verify')}?{urlencode({'next': _next_url(request)})}")
     device = totp_device_pending(user=request.user)
-    form = TokenForm(request.POST or None, device=device)
+    form = TokenForm(request.POST or None, device=device, request=request)
     if request.method == "POST" and form.is_valid():
         confirmed = form.device
         confirmed.confirmed = True

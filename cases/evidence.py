@@ -9,6 +9,15 @@ to decide the type. Two refusals, one rule each:
 - ``disguised``: the content is an accepted type but the name claims another (a PNG named ``.pdf``,
   a PDF named ``.html`` or with no extension), because the name decides how the file opens once
   downloaded.
+
+Accepted types are then checked for content that acts when the file is opened (issue 24):
+
+- ``active_content``: a PDF that carries scripts, launch or submit actions, automatic actions or embedded
+  files (:data:`PDF_ACTIVE_NAMES`), looked for in its bytes and in its compressed object streams;
+- ``archive_members``, ``archive_size``, ``archive_ratio``: an Office document (a ZIP archive) with more
+  parts than ``OFFICE_MAX_MEMBERS``, unpacking to more than ``OFFICE_MAX_UNCOMPRESSED_BYTES``, or with a
+  part compressed more than ``OFFICE_MAX_COMPRESSION_RATIO`` times (an archive bomb). Decided from the
+  archive's directory alone: nothing is decompressed.
 """
 
 import codecs
@@ -18,6 +27,7 @@ import re
 import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -25,12 +35,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 MAX_NAME_LENGTH = 255
-# An OOXML document has tens of parts, a large deck a few thousand; more is a hostile archive.
-MAX_ZIP_MEMBERS = 10_000
 # Text is refused when more than this share of its characters are control characters (binary data).
 MAX_NON_PRINTABLE_SHARE = 0.01
 _CHUNK_SIZE = 64 * 1024
 _MB = 1024 * 1024
+# Parts smaller than this are not held to the compression-ratio limit.
+_RATIO_FLOOR_BYTES = 1 * _MB
+# At most this much is inflated from a PDF's object streams to look for active content.
+_OBJSTM_BUDGET = 64 * _MB
 
 
 @dataclass(frozen=True)
@@ -102,6 +114,19 @@ def _accepted_list():
 ERROR_EMPTY = _("The file is empty.")
 ERROR_TOO_LARGE = _("The file is too large: the limit is %(limit)s MB.")
 ERROR_TYPE_NOT_ALLOWED = _("This kind of file is not accepted, whatever its name says. Accepted: %(accepted)s.")
+ERROR_ACTIVE_CONTENT = _(
+    "This PDF contains active content (%(found)s): it could run when the file is opened, so it is refused. "
+    "Print it to a new PDF, or scan the paper, and upload that."
+)
+ERROR_ARCHIVE_MEMBERS = _(
+    "This Office document holds more than %(limit)s parts, which no real document does; it is refused."
+)
+ERROR_ARCHIVE_SIZE = _(
+    "This Office document would unpack to more than %(limit)s MB; it is refused. Split it or save it as PDF."
+)
+ERROR_ARCHIVE_RATIO = _(
+    "A part of this Office document is compressed more than %(limit)s times, as archive bombs are; it is refused."
+)
 ERROR_DISGUISED = _(
     "The file's name does not match its content (detected: %(detected)s). "
     "Give it the right extension (%(extensions)s) and upload it again."
@@ -173,16 +198,22 @@ def _zip_member_count(fileobj) -> int | None:
 
 
 def _ooxml_type(fileobj) -> FileType | None:
-    """The OOXML type of a ZIP, from its member list only: nothing is decompressed (no zip bomb can go off)."""
+    """The OOXML type of a ZIP, from its member list only: nothing is decompressed (no zip bomb can go off).
+
+    Raises ``ValidationError`` for an archive beyond the limits (:func:`_check_archive`).
+    """
     count = _zip_member_count(fileobj)
-    if count is None or count > MAX_ZIP_MEMBERS:
+    if count is None:
         return None
+    if count > settings.OFFICE_MAX_MEMBERS:
+        raise _too_many_members()
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as archive:
-            names = archive.namelist()
+            members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error):
         return None
+    names = [member.filename for member in members]
     if "[Content_Types].xml" not in names:
         return None
     # Macro-enabled documents (.docm, .xlsm, .pptm) carry a VBA project; never accepted.
@@ -190,8 +221,101 @@ def _ooxml_type(fileobj) -> FileType | None:
         return None
     for prefix, file_type in _OOXML_PARTS:
         if any(name.startswith(prefix) for name in names):
+            _check_archive(members)
             return file_type
     return None
+
+
+def _too_many_members() -> ValidationError:
+    return ValidationError(ERROR_ARCHIVE_MEMBERS, code="archive_members", params={"limit": settings.OFFICE_MAX_MEMBERS})
+
+
+def _check_archive(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive bomb from the sizes its directory declares (a part that lies about its size cannot
+    unpack beyond it in a conforming reader, which checks each part's size and CRC)."""
+    if len(members) > settings.OFFICE_MAX_MEMBERS:
+        raise _too_many_members()
+    limit = settings.OFFICE_MAX_UNCOMPRESSED_BYTES
+    if sum(member.file_size for member in members) > limit:
+        raise ValidationError(ERROR_ARCHIVE_SIZE, code="archive_size", params={"limit": _format_limit(limit)})
+    ratio = settings.OFFICE_MAX_COMPRESSION_RATIO
+    for member in members:
+        # Small parts may compress well (a run of spaces); only parts of some size count.
+        if member.file_size > _RATIO_FLOOR_BYTES and member.file_size > ratio * max(member.compress_size, 1):
+            raise ValidationError(ERROR_ARCHIVE_RATIO, code="archive_ratio", params={"limit": ratio})
+
+
+# -- PDF active content ---------------------------------------------------------------------------------------------
+
+# PDF names that make a document act when opened or clicked: scripts, launching programs, submitting or
+# importing data, automatic actions, embedded files, multimedia and XML forms (ISO 32000-1 §12.6, §7.11.4).
+PDF_ACTIVE_NAMES = frozenset(
+    {b"JavaScript", b"JS", b"Launch", b"AA", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia", b"XFA",
+     b"SubmitForm", b"ImportData", b"GoToE"}
+)  # fmt: skip
+# A name: "/" and regular characters; "#xx" escapes a byte (/J#61vaScript is /JavaScript).
+_PDF_NAME = re.compile(rb"/([^\s()<>\[\]{}/%]+)")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# Compressed object streams (PDF 1.5+) hide dictionaries from a byte scan: they are inflated, within a budget.
+_PDF_OBJSTM = re.compile(rb"/Type\s*/ObjStm(?![^\s()<>\[\]{}/%])")
+_PDF_STREAM_START = re.compile(rb"(?<![A-Za-z])stream\r?\n")
+_DICTIONARY_REACH = 4096
+
+
+def _outside_streams(data: bytes) -> bytes:
+    """The PDF without its streams' bytes (images, fonts): data, not names, which a scan would match by chance."""
+    pieces, position = [], 0
+    while (at := data.find(b"stream", position)) >= 0:
+        if at and data[at - 1 : at].isalpha():  # "endstream", or a name that ends so
+            pieces.append(data[position : at + 6])
+            position = at + 6
+            continue
+        pieces.append(data[position:at])
+        end = data.find(b"endstream", at + 6)
+        position = len(data) if end < 0 else end + 9
+    pieces.append(data[position:])
+    return b" ".join(pieces)
+
+
+def _unescape(name: bytes) -> bytes:
+    return _PDF_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), name) if b"#" in name else name
+
+
+def _pdf_names(data: bytes) -> set[bytes]:
+    return {_unescape(name) for name in set(_PDF_NAME.findall(data))}
+
+
+def _object_streams(data: bytes):
+    """The inflated content of each FlateDecode object stream, at most ``_OBJSTM_BUDGET`` bytes in all."""
+    budget = _OBJSTM_BUDGET
+    view = memoryview(data)
+    for match in _PDF_OBJSTM.finditer(data):
+        opening = _PDF_STREAM_START.search(data, match.end(), match.end() + _DICTIONARY_REACH)
+        if opening is None:
+            continue
+        # The stream's dictionary: from its object's "obj" keyword to the "stream" keyword.
+        reach = max(0, match.start() - _DICTIONARY_REACH)
+        start = max(reach, data.rfind(b"obj", reach, match.start()))
+        if b"/FlateDecode" not in data[start : opening.start()]:
+            continue
+        try:
+            content = zlib.decompressobj().decompress(view[opening.end() :], budget)
+        except zlib.error:
+            continue
+        budget -= len(content)
+        yield content
+        if budget <= 0:
+            return
+
+
+def _pdf_active_content(fileobj) -> list[str]:
+    """The active-content names a PDF uses, in its bytes or in its object streams (sorted, for the message)."""
+    fileobj.seek(0)
+    data = fileobj.read()
+    names = _pdf_names(_outside_streams(data))
+    for content in _object_streams(data):
+        names |= _pdf_names(content)
+    return sorted(name.decode("ascii", "replace") for name in names & PDF_ACTIVE_NAMES)
 
 
 def _detect(head: bytes, fileobj, text: _TextSniffer) -> FileType | None:
@@ -244,7 +368,8 @@ def _too_large(limit_bytes: int) -> ValidationError:
 def inspect_upload(uploaded_file) -> UploadFacts:
     """Check an uploaded file against the evidence rules and return the facts to store.
 
-    Raises ``ValidationError`` with code ``empty``, ``too_large``, ``type_not_allowed`` or ``disguised``.
+    Raises ``ValidationError`` with code ``empty``, ``too_large``, ``type_not_allowed``, ``disguised``,
+    ``active_content``, ``archive_members``, ``archive_size`` or ``archive_ratio``.
     The size limit is checked from ``uploaded_file.size`` before any byte is read, and again while
     reading, in chunks, so a file that lies about its size is still cut off. Leaves the file at offset 0.
     """
@@ -278,6 +403,15 @@ def inspect_upload(uploaded_file) -> UploadFacts:
         uploaded_file.seek(0)
     if detected is None:
         raise ValidationError(ERROR_TYPE_NOT_ALLOWED, code="type_not_allowed", params={"accepted": _accepted_list()})
+    if detected is PDF:
+        try:
+            active = _pdf_active_content(uploaded_file)
+        finally:
+            uploaded_file.seek(0)
+        if active:
+            raise ValidationError(
+                ERROR_ACTIVE_CONTENT, code="active_content", params={"found": ", ".join(f"/{name}" for name in active)}
+            )
 
     original_name = sanitize_name(getattr(uploaded_file, "name", ""))
     extension = _extension(original_name)

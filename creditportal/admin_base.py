@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from .admin_fields import KeyCheckedFieldsMixin
 from .policy import can, scope
 
 # How an inline's rows are scoped on their parent's change page (``ScopedInlineMixin.get_queryset_of``):
@@ -112,7 +113,7 @@ class CountFreeChangeList(ChangeList):
         self.paginator = paginator
 
 
-class ScopedModelAdmin(SimpleHistoryAdmin):
+class ScopedModelAdmin(KeyCheckedFieldsMixin, SimpleHistoryAdmin):
     """Scoped querysets, object-aware permissions, no bulk delete, read-only history."""
 
     # Exact counts over big tables are costly and leak nothing useful (DESIGN §10); no facet counts either.
@@ -276,7 +277,7 @@ class ReadOnlyScopedModelAdmin(ScopedModelAdmin):
         return False
 
 
-class ScopedInlineMixin:
+class ScopedInlineMixin(KeyCheckedFieldsMixin):
     """Inlines follow their parent: visible when it is, editable only when the parent may be changed."""
 
     allow_delete = False

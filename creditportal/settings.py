@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check reads the body: more files than allowed become the form's own error.
+    "creditportal.uploads.TooManyFilesMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SlidingSessionMiddleware",
@@ -250,14 +252,31 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 AXES_SENSITIVE_PARAMETERS = ["otp_token", "token"]
 
+# Rate limits and back-off live in the cache (accounts.throttle): with several worker processes, point
+# CACHE_URL at a cache they share (e.g. memcached, or redis with the redis package installed).
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Password-reset mails: at most this many per address and per source address in the window.
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=3)
+PASSWORD_RESET_MAX_PER_SOURCE = env.int("PASSWORD_RESET_MAX_PER_SOURCE", default=10)
+PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=3600)
+
 # Two-factor authentication (django-otp, TOTP) for staff. Required unless switched off for a local demo.
 REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=not DEBUG)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="creditportal")
+# Wrong codes back off in accounts.twofactor (per device, per session, per source, capped), not in django-otp
+# (per device only and uncapped: a stranger with the password could keep the owner out).
+OTP_TOTP_THROTTLE_FACTOR = 0
+TOTP_THROTTLE_MAX_WAIT_SECONDS = env.int("TOTP_THROTTLE_MAX_WAIT_SECONDS", default=15 * 60)
+TOTP_DEVICE_MAX_WAIT_SECONDS = env.int("TOTP_DEVICE_MAX_WAIT_SECONDS", default=60)
 # Device keys and QR codes are never shown in the admin; a lost device is deleted and the user enrols again.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Evidence uploads: per-file limit and the content types accepted (decided from the bytes, not the name).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
+# Office documents are ZIP archives, checked from their directory (cases.evidence): parts, unpacked size, ratio.
+OFFICE_MAX_MEMBERS = env.int("OFFICE_MAX_MEMBERS", default=10_000)
+OFFICE_MAX_UNCOMPRESSED_BYTES = env.int("OFFICE_MAX_UNCOMPRESSED_BYTES", default=200 * 1024 * 1024)
+OFFICE_MAX_COMPRESSION_RATIO = env.int("OFFICE_MAX_COMPRESSION_RATIO", default=100)
 # Request limits: anything beyond answers the project's 400 page. Form fields: a 100-row admin action plus
 # a case page with its inlines stay far below 1000. Files: a few evidence files per save. Body without
 # files: 2.5 MB. Uploads above 2.5 MB are streamed to a temporary file, never held in memory.

@@ -1,27 +1,57 @@
+import logging
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
-from cases.services.filings import STATEMENT_MAX_LENGTH
+from accounts import throttle
+from cases.services.filings import MAX_ATTACHMENTS, STATEMENT_MAX_LENGTH
+from creditportal.uploads import TooManyFiles
 from entities.models import Representative
+
+logger = logging.getLogger(__name__)
 
 
 class PortalAuthenticationForm(AuthenticationForm):
-    """Representatives only: staff sign in to the workspace, never here."""
+    """Representatives only: staff sign in to the workspace, never here.
+
+    Staff credentials get the same answer as wrong ones (issue 24): the portal must not confirm that a
+    staff password is right. The page itself says where staff sign in.
+    """
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if user.is_staff:
-            raise forms.ValidationError(
-                _("Staff accounts sign in to the staff workspace, not the entity portal."), code="staff"
-            )
+            raise self.get_invalid_login_error()
 
 
 class PortalPasswordResetForm(PasswordResetForm):
-    """Resets are sent to portal accounts only; staff reset through an administrator."""
+    """Resets are sent to portal accounts only; staff reset through an administrator.
+
+    Mails are rate-limited per address and per source (issue 24): beyond ``PASSWORD_RESET_MAX_PER_ADDRESS``
+    or ``PASSWORD_RESET_MAX_PER_SOURCE`` requests in ``PASSWORD_RESET_WINDOW_SECONDS``, nothing is sent. The
+    page answers the same either way, as it does whether or not the address has an account.
+    """
 
     def get_users(self, email):
         return (user for user in super().get_users(email) if not user.is_staff)
+
+    def save(self, *, request=None, **kwargs):
+        address = self.cleaned_data["email"].strip().casefold()
+        window = settings.PASSWORD_RESET_WINDOW_SECONDS
+        # Both are counted on every request, so neither limit can be walked around by the other.
+        per_address = throttle.within_limit(
+            "reset-address", address, limit=settings.PASSWORD_RESET_MAX_PER_ADDRESS, window=window
+        )
+        source = throttle.client_address(request)
+        per_source = throttle.within_limit(
+            "reset-source", source, limit=settings.PASSWORD_RESET_MAX_PER_SOURCE, window=window
+        )
+        if not (per_address and per_source):
+            logger.warning("password reset mail withheld: rate limit (%s)", "address" if not per_address else "source")
+            return
+        super().save(request=request, **kwargs)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -36,6 +66,13 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
+        items = data if isinstance(data, list | tuple) else [data]
+        if any(isinstance(item, TooManyFiles) for item in items):
+            # The request sent more files than DATA_UPLOAD_MAX_NUMBER_FILES (creditportal.uploads): the rule the
+            # filing service applies to fewer files is the one to state.
+            raise forms.ValidationError(
+                _("Attach at most %(n)d files."), code="too_many_files", params={"n": MAX_ATTACHMENTS}
+            )
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(item, initial) for item in data]
         return super().clean(data, initial)

@@ -38,7 +38,8 @@ def representative_invite(
     if not actor.is_staff or not actor.has_perm("entities.add_representative"):
         raise PermissionDenied
     user_model = get_user_model()
-    username = (username or "").strip()
+    # Normalised (NFKC) before the look-up, as the account will store it: full-width letters are ASCII ones.
+    username = user_model.normalize_username((username or "").strip())
     if not username:
         raise ValidationError({"username": _("Enter a user name.")})
     if user_model.objects.filter(username__iexact=username).exists():

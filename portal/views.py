@@ -9,6 +9,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,6 +31,7 @@ from cases.models import Case, Filing
 from cases.services import filings as filing_services
 from cases.services.filings import portal_statement_file, statement_receipt, statement_window_refusal
 from creditportal.forms import form_add_service_errors
+from creditportal.uploads import file_count_shown_by_form
 
 from . import selectors
 from .forms import (
@@ -138,6 +140,8 @@ def invitation(request, token: str):
     if problem:
         return render(request, "portal/invitation.html", {"problem": problem}, status=410 if found else 404)
     user = found.representative.user
+    if asked := _ask_before_switching_accounts(request, token, found):
+        return asked
     form = SetPasswordForm(user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -148,6 +152,22 @@ def invitation(request, token: str):
         messages.success(request, _("Your password is set. Welcome to the entity portal."))
         return redirect("portal:records")
     return render(request, "portal/invitation.html", {"form": form, "entity": found.representative.entity})
+
+
+def _ask_before_switching_accounts(request, token: str, found):
+    """Accepting signs in as the invited account: whoever is signed in as someone else is asked first (issue 24).
+
+    The confirmation (a POST with ``switch=confirm``) signs them out and shows the invitation afresh; a password
+    posted without it is not used. Never a silent switch of accounts.
+    """
+    current = request.user
+    if not current.is_authenticated or current.pk == found.representative.user_id:
+        return None
+    if request.method == "POST" and request.POST.get("switch") == "confirm":
+        auth_logout(request)
+        return redirect("portal:invitation", token=token)
+    context = {"signed_in_as": current.get_username(), "entity": found.representative.entity}
+    return render(request, "portal/invitation_switch.html", context)
 
 
 # A firm with a long history has hundreds of cases: the records page shows them a page at a time (issue 11).
@@ -215,6 +235,7 @@ def notice_download(request, pk: int):
     return response
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def statement_file(request, pk: int):
@@ -328,6 +349,7 @@ def _filing_view(request, pk: int, *, form_class, refusal_for, file_service, tex
     return render(request, "portal/filing_form.html", context, status=status)
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def objection_file(request, pk: int):
@@ -338,6 +360,7 @@ def objection_file(request, pk: int):
     )  # fmt: skip
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def appeal_file(request, pk: int):
@@ -348,6 +371,7 @@ def appeal_file(request, pk: int):
     )  # fmt: skip
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def repair_apply(request, pk: int):
@@ -376,6 +400,7 @@ def filing_receipt(request, pk: int, filing_pk: int):
     )
 
 
+@file_count_shown_by_form
 @require_http_methods(["GET", "POST"])
 @representative_required
 def filing_supplement(request, pk: int, filing_pk: int):
@@ -431,7 +456,7 @@ def twofactor_setup(request):
         # Removing or replacing a device needs staff: otherwise a stolen password could turn it off.
         return render(request, "portal/twofactor_setup.html", {"enabled": True})
     device = totp_device_pending(user=request.user)
-    form = TokenForm(request.POST or None, device=device)
+    form = TokenForm(request.POST or None, device=device, request=request)
     if request.method == "POST" and form.is_valid():
         form.device.confirmed = True
         form.device.save(update_fields=["confirmed"])
@@ -452,7 +477,7 @@ def twofactor_verify(request):
     device = confirmed_device(request.user)
     if device is None or _second_factor_done(request.user):
         return redirect("portal:records")
-    form = TokenForm(request.POST or None, device=device)
+    form = TokenForm(request.POST or None, device=device, request=request)
     if request.method == "POST" and form.is_valid():
         otp_login(request, form.device)
         request.session.cycle_key()

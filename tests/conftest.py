@@ -13,6 +13,16 @@ def english():
         yield
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits and back-off live in the cache (accounts.throttle): each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def client():
     """A browser that asks for English pages (the portal's default language is Simplified Chinese)."""

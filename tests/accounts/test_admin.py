@@ -116,3 +116,26 @@ def test_password_is_never_in_history(administrator):
     user.save()
     history_fields = {f.name for f in User.history.model._meta.fields}
     assert "password" not in history_fields
+
+
+def test_a_look_alike_username_is_refused_when_an_administrator_creates_a_user(client, administrator):
+    """``sup_t\u0430x`` (a Cyrillic a) would read as the supervisor ``sup_tax`` in history and logs (issue 24)."""
+    UserFactory(username="sup_tax", role=roles.SUPERVISOR)
+    response = client.post(
+        reverse("admin:accounts_user_add"),
+        {"username": "sup_t\u0430x", "password1": "a-Long-passphrase-42", "password2": "a-Long-passphrase-42",
+         "usable_password": "true"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["username"]
+    assert errors[0].startswith("Use only letters a–z, digits 0–9")
+    assert not User.objects.filter(username="sup_t\u0430x").exists()
+
+
+def test_a_look_alike_username_is_refused_when_a_user_is_renamed(client, administrator):
+    target = UserFactory(is_staff=True)
+    response = client.post(
+        reverse("admin:accounts_user_change", args=[target.pk]), _user_form(target, username="\u0455up_tax")
+    )
+    assert response.status_code == 200
+    assert "username" in response.context["adminform"].form.errors

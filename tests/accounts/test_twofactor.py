@@ -132,14 +132,78 @@ def test_a_code_is_used_once(caseworker):
     assert "That code is not right" in second.post(VERIFY, {"token": code}).content.decode()
 
 
-def test_repeated_wrong_codes_are_throttled(caseworker):
+def _wrong(device):
+    return "123456" if _code(device) != "123456" else "654321"
+
+
+class FrozenClock:
+    """The back-off's clock (accounts.throttle), moved by hand: no test waits for real time."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    from accounts import throttle
+
+    clock = FrozenClock()
+    monkeypatch.setattr(throttle, "time", clock)
+    return clock
+
+
+def test_repeated_wrong_codes_are_throttled_and_the_message_states_the_wait(caseworker, frozen):
     device = _device(caseworker)
     browser = _browser(caseworker)
-    for _ in range(3):
-        browser.post(VERIFY, {"token": "123456" if _code(device) != "123456" else "654321"})
+    for _ in range(4):  # three wrong codes are free; the fourth costs a second
+        assert "That code is not right" in browser.post(VERIFY, {"token": _wrong(device)}).content.decode()
     response = browser.post(VERIFY, {"token": _code(device)})
     assert response.status_code == 200
-    assert "Too many wrong codes" in response.content.decode()
+    assert "Too many wrong codes. Wait 1 second," in response.content.decode()
+    frozen.now += 1
+    assert browser.post(VERIFY, {"token": _code(device)}).status_code == 302
+
+
+def test_the_wait_doubles_up_to_the_cap_and_is_said_in_minutes(caseworker, frozen, settings):
+    settings.TOTP_DEVICE_MAX_WAIT_SECONDS = settings.TOTP_THROTTLE_MAX_WAIT_SECONDS = 300
+    device = _device(caseworker)
+    browser = _browser(caseworker)
+    for _ in range(20):
+        browser.post(VERIFY, {"token": _wrong(device)})
+        frozen.now += 10_000  # every attempt counts
+    frozen.now -= 10_000
+    response = browser.post(VERIFY, {"token": _code(device)})
+    assert "Too many wrong codes. Wait 5 minutes," in response.content.decode()
+
+
+def test_a_strangers_wrong_codes_keep_the_owner_out_no_longer_than_the_device_cap(caseworker, frozen, settings):
+    """Someone with the password guessing codes in another session and from another address (issue 24)."""
+    device = _device(caseworker)
+    stranger = Client(headers={"Accept-Language": "en"}, REMOTE_ADDR="198.51.100.66")
+    stranger.force_login(caseworker)
+    for _ in range(30):
+        stranger.post(VERIFY, {"token": _wrong(device)})
+        frozen.now += 10_000  # each guess after the last wait ran out: the stranger's own wait doubles
+    frozen.now -= 10_000
+    stranger_wait = stranger.post(VERIFY, {"token": _code(device)}).content.decode()
+    assert "Wait 15 minutes" in stranger_wait
+
+    owner = Client(headers={"Accept-Language": "en"}, REMOTE_ADDR="203.0.113.10")
+    owner.force_login(caseworker)  # a fresh session, from the office
+    refused = owner.post(VERIFY, {"token": _code(device)}).content.decode()
+    assert "Too many wrong codes. Wait 1 minute," in refused  # the device's cap, not the stranger's 15 minutes
+    frozen.now += settings.TOTP_DEVICE_MAX_WAIT_SECONDS
+    assert owner.post(VERIFY, {"token": _code(device)}).status_code == 302
+
+
+def test_throttle_settings_are_set_deliberately():
+    from django.conf import settings
+
+    assert settings.OTP_TOTP_THROTTLE_FACTOR == 0
+    assert (settings.TOTP_DEVICE_MAX_WAIT_SECONDS, settings.TOTP_THROTTLE_MAX_WAIT_SECONDS) == (60, 900)
 
 
 def test_the_code_must_be_six_digits(caseworker):

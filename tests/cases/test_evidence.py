@@ -4,6 +4,7 @@ import hashlib
 import io
 import re
 import zipfile
+import zlib
 from unittest import mock
 
 import pytest
@@ -19,7 +20,6 @@ from django.views.static import serve
 
 from accounts import roles
 from audit.models import AccessLog
-from cases import evidence as evidence_module
 from cases import views as cases_views
 from cases.evidence import MAX_NAME_LENGTH, inspect_upload, safe_download_name, sanitize_name
 from cases.models import Evidence
@@ -221,21 +221,105 @@ def test_accepted_content_under_another_name_is_disguised(name, data, detected):
     assert f"(detected: {detected})" in caught.value.messages[0]
 
 
-def test_zip_members_are_listed_never_decompressed():
-    # 50 MB of zeros compresses to ~50 KB: extracting it would be a zip bomb.
-    bomb_like = make_zip({"[Content_Types].xml": CONTENT_TYPES_XML, "word/document.xml": b"\x00" * (50 * 1024 * 1024)})
-    with (
+def _never_decompressed():
+    return (
         mock.patch.object(zipfile.ZipFile, "open", side_effect=AssertionError("decompressed")),
         mock.patch.object(zipfile.ZipFile, "read", side_effect=AssertionError("decompressed")),
-    ):
-        facts = inspect_upload(upload("big.docx", bomb_like))
+    )
+
+
+def test_zip_members_are_listed_never_decompressed():
+    # 5 MB of varied text: within every archive limit, and accepted without a byte being inflated.
+    text = b"".join(b"<w:t>%d</w:t>" % n for n in range(500_000))[: 5 * 1024 * 1024]
+    document = make_zip({"[Content_Types].xml": CONTENT_TYPES_XML, "word/document.xml": text})
+    opened, read = _never_decompressed()
+    with opened, read:
+        facts = inspect_upload(upload("big.docx", document))
     assert facts.content_type.endswith("wordprocessingml.document")
 
 
-def test_zip_with_too_many_members_is_refused(monkeypatch):
-    monkeypatch.setattr(evidence_module, "MAX_ZIP_MEMBERS", 3)
+def _bomb(uncompressed: int) -> bytes:
+    """A docx whose document part declares ``uncompressed`` bytes of zeros, built without holding them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES_XML)
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            chunk = b"\x00" * (1024 * 1024)
+            for _ in range(uncompressed // len(chunk)):
+                part.write(chunk)
+    return buffer.getvalue()
+
+
+def test_a_small_docx_holding_a_huge_part_is_refused_without_inflating_it(settings):
+    """A 1 MB docx declaring a 1 GiB part (ratio ~1000) is an archive bomb: refused from its directory alone."""
+    settings.OFFICE_MAX_UNCOMPRESSED_BYTES = 2 * 1024**3  # so the ratio, not the total, refuses it
+    bomb = _bomb(1024**3)
+    assert len(bomb) < 2 * 1024 * 1024
+    opened, read = _never_decompressed()
+    with opened, read, pytest.raises(ValidationError) as caught:
+        inspect_upload(upload("report.docx", bomb))
+    assert caught.value.code == "archive_ratio"
+    assert "compressed more than 100 times" in caught.value.messages[0]
+
+
+def test_office_document_unpacking_beyond_the_limit_is_refused(settings):
+    settings.OFFICE_MAX_UNCOMPRESSED_BYTES = 8 * 1024 * 1024
+    with pytest.raises(ValidationError) as caught:
+        inspect_upload(upload("report.docx", _bomb(16 * 1024 * 1024)))
+    assert caught.value.code == "archive_size"
+    assert "more than 8 MB" in caught.value.messages[0]
+
+
+def test_zip_with_too_many_members_is_refused(settings):
+    settings.OFFICE_MAX_MEMBERS = 3
     members = {"[Content_Types].xml": CONTENT_TYPES_XML, **{f"word/part{i}.xml": b"<x/>" for i in range(3)}}
-    assert refusal_code(lambda: inspect_upload(upload("many.docx", make_zip(members)))) == "type_not_allowed"
+    assert refusal_code(lambda: inspect_upload(upload("many.docx", make_zip(members)))) == "archive_members"
+
+
+def test_archive_limits_are_set_deliberately():
+    assert django_settings.OFFICE_MAX_MEMBERS == 10_000
+    assert django_settings.OFFICE_MAX_UNCOMPRESSED_BYTES == 200 * 1024 * 1024
+    assert django_settings.OFFICE_MAX_COMPRESSION_RATIO == 100
+
+
+# -- PDFs with active content ----------------------------------------------------------------------------------------
+
+
+def _pdf(catalog_extra: bytes, *objects: bytes) -> bytes:
+    body = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>\nendobj\n"
+    body += b"2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n" + b"".join(objects)
+    return body + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def _object_stream(content: bytes) -> bytes:
+    data = zlib.compress(content)
+    header = b"3 0 obj\n<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(data)
+    return header + data + b"\nendstream\nendobj\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "found"),
+    [
+        ("open-action-js", _pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "/JS, /JavaScript"),
+        ("launch", _pdf(b"/OpenAction 3 0 R", b"3 0 obj << /S /Launch /F (cmd.exe) >> endobj\n"), "/Launch"),
+        ("embedded-file", _pdf(b"/Names << /EmbeddedFiles 3 0 R >>"), "/EmbeddedFiles"),
+        ("page-additional-action", _pdf(b"", b"3 0 obj << /Type /Page /AA << /O 4 0 R >> >> endobj\n"), "/AA"),
+        ("escaped-name", _pdf(b"/OpenAction << /S /J#61vaScript /J#53 (x) >>"), "/JS, /JavaScript"),
+        ("in-object-stream", _pdf(b"", _object_stream(b"4 0 << /S /JavaScript /JS (x) >>")), "/JS, /JavaScript"),
+    ],
+)  # fmt: skip
+def test_pdf_with_active_content_is_refused_with_what_was_found(name, data, found):
+    with pytest.raises(ValidationError) as caught:
+        inspect_upload(upload(f"{name}.pdf", data))
+    assert caught.value.code == "active_content"
+    assert f"active content ({found})" in caught.value.messages[0]
+
+
+def test_pdf_with_a_view_opening_action_and_binary_streams_is_accepted():
+    """Setting the first page's view is not active content; stream bytes never count as names."""
+    image = b"stream\n" + b"/JS /AA /Launch " * 10 + b"\nendstream"
+    data = _pdf(b"/OpenAction [3 0 R /Fit]", b"3 0 obj << /Type /XObject /Length 160 >>\n" + image + b"\nendobj\n")
+    assert inspect_upload(upload("decision.pdf", data)).content_type == "application/pdf"
 
 
 # -- names --------------------------------------------------------------------------------------------------------
@@ -383,6 +467,7 @@ def test_evidence_add_keeps_a_sanitised_name(evidence_dir, case, caseworker):
         ("scan.pdf", PNG, "disguised"),
         ("page.html", HTML, "type_not_allowed"),
         ("archive.zip", PLAIN_ZIP, "type_not_allowed"),
+        ("script.pdf", b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (x) >> >> endobj\n", "active_content"),
     ],
 )
 def test_refused_upload_leaves_no_file_and_no_row(evidence_dir, case, caseworker, settings, name, data, code):

@@ -61,3 +61,13 @@ def test_the_400_page_follows_the_language(language, text):
     response = _browser(language).post(reverse("admin:login"), {f"f{n}": "x" for n in range(1001)})
     assert response.status_code == 400
     assert text in response.content.decode()
+
+
+def test_too_many_files_to_a_page_without_its_own_message_is_still_the_400_page(superuser):
+    """Only views that show the limit in their form get the request's fields (creditportal.uploads)."""
+    browser = Client(headers={"Accept-Language": "en"}, raise_request_exception=False, enforce_csrf_checks=True)
+    browser.force_login(superuser)
+    files = {f"file{n}": SimpleUploadedFile(f"e{n}.txt", b"evidence") for n in range(11)}
+    response = browser.post(reverse("admin:cases_case_add"), files)
+    assert response.status_code == 400
+    assert "The request could not be accepted" in response.content.decode()

@@ -131,3 +131,37 @@ def test_disguised_upload_through_the_page_shows_the_error(decided, rep_acme, va
     )
     assert response.status_code == 400
     assert not Filing.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("script.pdf", b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (x) >> >> endobj\n", "active content"),
+        ("bomb.docx", None, "compressed more than 100 times"),
+    ],
+)
+def test_active_content_or_archive_bombs_are_refused_on_the_page(decided, rep_acme, vault, name, data, message):
+    from tests.cases.test_evidence import _bomb
+
+    data = data or _bomb(128 * 1024 * 1024)
+    response = login(rep_acme).post(
+        reverse("portal:appeal_file", args=[decided.pk]), {"text": "x", "files": [SimpleUploadedFile(name, data)]}
+    )
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert not Filing.objects.exists()
+
+
+def test_more_files_than_a_request_may_carry_get_the_forms_message_and_keep_the_text(decided, rep_acme, vault):
+    """Fifteen files: the form's own message, the text kept, nothing filed (not Django's bare 400 page)."""
+    client = login(rep_acme)
+    client.handler.enforce_csrf_checks = True  # the CSRF check reads the body first, as in production
+    url = reverse("portal:appeal_file", args=[decided.pk])
+    token = client.get(url).context["csrf_token"]
+    files = [SimpleUploadedFile(f"p{n}.pdf", PDF) for n in range(15)]
+    response = client.post(url, {"csrfmiddlewaretoken": token, "text": "My grounds.", "files": files})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Attach at most 5 files." in body
+    assert "My grounds." in body
+    assert not Filing.objects.exists() and not FilingAttachment.objects.exists()

@@ -104,14 +104,20 @@ def test_login_and_logout(rep_acme):
     assert client.get(reverse("portal:records")).status_code == 302
 
 
-def test_staff_cannot_sign_in_to_the_portal(caseworker):
+def test_staff_cannot_sign_in_to_the_portal_and_get_the_same_answer_as_a_wrong_password(caseworker):
+    """A staff password that is right must not be told apart from a wrong one (issue 24)."""
     from django.test import Client
 
-    client = Client(headers={"Accept-Language": "en"})
-    response = client.post(reverse("portal:login"), {"username": caseworker.username, "password": "pw"})
-    assert response.status_code == 200
-    assert "Staff accounts sign in to the staff workspace" in response.content.decode()
-    assert "_auth_user_id" not in client.session
+    def answer(password):
+        client = Client(headers={"Accept-Language": "en"})
+        response = client.post(reverse("portal:login"), {"username": caseworker.username, "password": password})
+        assert response.status_code == 200
+        assert "_auth_user_id" not in client.session
+        return response.context["form"].errors
+
+    right, wrong = answer("pw"), answer("not-the-password")
+    assert right == wrong
+    assert "Please enter a correct username and password" in right["__all__"][0]
 
 
 def test_records_come_a_page_at_a_time(clock, firm, rep_acme, serve, monkeypatch):
