@@ -202,7 +202,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if not DEBUG:
+# Production-like over plain HTTP (README "Trying production settings locally"): DEBUG off but no HTTPS-only
+# redirects, cookies or HSTS, for loopback host names only, so it can never serve a real address.
+PLAIN_HTTP = env.bool("PLAIN_HTTP", default=False)
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+if PLAIN_HTTP and not DEBUG and not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS:
+    raise ImproperlyConfigured("PLAIN_HTTP is for local trials: ALLOWED_HOSTS may name loopback hosts only.")
+if not DEBUG and not PLAIN_HTTP:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
