@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and last: request latency for Prometheus (django-prometheus; /metrics, docs/operations.md).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,6 +95,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes requires: turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "creditportal.urls"
@@ -303,3 +306,11 @@ NOTIFICATION_EMAIL_RETRY_SECONDS = env.int("NOTIFICATION_EMAIL_RETRY_SECONDS", d
 # The lifecycle sweep (`manage.py run_lifecycle`): reminders this many days before a deadline, recorded as this account.
 LIFECYCLE_REMINDER_DAYS = env.int("LIFECYCLE_REMINDER_DAYS", default=3)
 LIFECYCLE_SYSTEM_USERNAME = env("LIFECYCLE_SYSTEM_USERNAME", default="system")
+
+# Operations (docs/operations.md): /readyz and /metrics.
+# /readyz warns (200, "warning") when the oldest due background task has waited longer than this.
+READYZ_MAX_TASK_LAG_SECONDS = env.int("READYZ_MAX_TASK_LAG_SECONDS", default=300)
+# /metrics answers only a bearer token or these addresses (networks allowed); otherwise 404. Behind a reverse proxy
+# on the same host every request comes from 127.0.0.1: then use the token, or do not forward /metrics.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])

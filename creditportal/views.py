@@ -1,9 +1,11 @@
 from django.db import connection, transaction
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from . import health, metrics
 
 
 @require_safe
@@ -25,6 +27,25 @@ def healthz(request):
         database = "unavailable"
     healthy = database == "ok"
     return JsonResponse({"status": "ok" if healthy else "error", "database": database}, status=200 if healthy else 503)
+
+
+@never_cache
+@require_safe
+@transaction.non_atomic_requests
+def readyz(request):
+    """Readiness for load balancers: 503 while a critical check fails (creditportal/health.py); names, never reasons."""
+    ready, checks = health.run_readiness_checks()
+    return JsonResponse({"status": "ok" if ready else "error", "checks": checks}, status=200 if ready else 503)
+
+
+@never_cache
+@require_safe
+@transaction.non_atomic_requests
+def metrics_view(request):
+    """Prometheus metrics, for the monitoring system only; anyone else gets the ordinary 404."""
+    if not metrics.scrape_allowed(request):
+        raise Http404
+    return HttpResponse(metrics.exposition(), content_type=metrics.prometheus_client.CONTENT_TYPE_LATEST)
 
 
 @require_safe

@@ -37,3 +37,12 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Path only (%(U)s), never the query string (%(q)s) nor the referrer (%(f)s), which may carry personal data;
 # no user name either. Fields: client, time, method, path, status, bytes, duration in ms, request id.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms %({x-request-id}o)s'
+
+# Prometheus metrics across workers (docs/operations.md, "Metrics"): with PROMETHEUS_MULTIPROC_DIR set (the web unit
+# gives a fresh directory at each start), each worker writes its figures there and /metrics adds them up.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+
+    def child_exit(server, worker):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
