@@ -277,24 +277,24 @@ TRANSITION_VIEWS = {
 _ROLE_ACTION = {Role.CASEWORKER: "submit", Role.SUPERVISOR: "review"}
 
 
-def transitions_for(user, case: Case, request=None) -> list[workflow.Transition]:
-    """The workflow buttons this user may press on this case (the services check again).
+def may_take(user, case: Case, transition: workflow.Transition, request=None) -> bool:
+    """Whether this user may take this transition on this case in any state it applies to (the services check again).
 
     With ``request``, the policy's answers are shared with the rest of the request (``request_can``).
     """
-    allowed = []
-    for t in workflow.available(case.state):
-        action = _ROLE_ACTION.get(t.role)
-        if t.name not in TRANSITION_VIEWS or action is None:
-            continue
-        if not (request_can(request, action, case) if request is not None else can(user, action, case)):
-            continue
-        if t.four_eyes and case.submitted_by_id == user.pk:
-            continue
-        if t.name == "withdraw" and case.submitted_by_id != user.pk:
-            continue
-        allowed.append(t)
-    return allowed
+    action = _ROLE_ACTION.get(transition.role)
+    if transition.name not in TRANSITION_VIEWS or action is None:
+        return False
+    if not (request_can(request, action, case) if request is not None else can(user, action, case)):
+        return False
+    if transition.four_eyes and case.submitted_by_id == user.pk:
+        return False
+    return not (transition.name == "withdraw" and case.submitted_by_id != user.pk)
+
+
+def transitions_for(user, case: Case, request=None) -> list[workflow.Transition]:
+    """The workflow buttons this user may press on this case now."""
+    return [t for t in workflow.available(case.state) if may_take(user, case, t, request)]
 
 
 @admin.register(Case)
@@ -484,8 +484,13 @@ class CaseAdmin(ScopedModelAdmin):
         if case is None or name not in TRANSITION_VIEWS:
             raise Http404
         transition = workflow.transition(name)
-        if transition not in transitions_for(request.user, case, request):
+        if not may_take(request.user, case, transition, request):
             raise PermissionDenied  # the service would refuse it too; do not even show the form
+        if transition not in workflow.available(case.state):
+            # The case moved on since the page was shown, e.g. another supervisor decided it first: the loser of
+            # that race is told so, never "access denied"; nothing was applied.
+            self.message_user(request, services.ConflictError().messages[0], messages.ERROR)
+            return redirect("admin:cases_case_change", case.pk)
         service, form_class, success = TRANSITION_VIEWS[name]
         initial = {"version": case.version, "received_on": timezone.localdate()}
         form = form_class(
