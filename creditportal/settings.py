@@ -314,3 +314,18 @@ READYZ_MAX_TASK_LAG_SECONDS = env.int("READYZ_MAX_TASK_LAG_SECONDS", default=300
 # on the same host every request comes from 127.0.0.1: then use the token, or do not forward /metrics.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Cache and sessions: this process's memory by default (one server, the demo); with REDIS_URL, Redis shared by every
+# app server, so sessions and cached figures (the last lifecycle sweep's metrics) hold whichever server answers.
+# Lockouts (django-axes) are in the database, shared already.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "creditportal",
+            # A Redis that does not answer fails the request in a second rather than holding a worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
