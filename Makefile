@@ -11,7 +11,7 @@ DEMO_PASSWORD ?= demo
 HOST ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run run-prodlike demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
+.PHONY: help venv run run-prodlike replica-up replica-down test-replica demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -86,6 +86,17 @@ messages: venv ## Extract translatable strings into locale/*/LC_MESSAGES/django.
 
 bench: venv ## Benchmark on PostgreSQL vs the naive setup and the SQL floor (BENCH_SIZES=S for a quick run; docs/performance.md)
 	$(PY) bench/run.py
+
+replica-up: ## Start a streaming read replica of the local PostgreSQL on 127.0.0.1:5433 (root; deploy/replica.sh)
+	deploy/replica.sh up
+
+replica-down: ## Stop and remove that replica
+	deploy/replica.sh down
+
+test-replica: venv ## The replica router against the real replica (after make replica-up; DATABASE_URL on 127.0.0.1:5432)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} \
+	  DATABASE_REPLICA_URL=$${DATABASE_REPLICA_URL:-postgres://postgres@127.0.0.1:5433/$$(basename $${DATABASE_URL:-$(PG_TEST_URL)})} \
+	  $(BIN)/pytest -m replica tests/creditportal/test_replica.py
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

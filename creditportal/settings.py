@@ -329,3 +329,20 @@ if REDIS_URL:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Read replica (docs/operations.md, "Read replicas"): with DATABASE_REPLICA_URL, GET and HEAD of read-only pages read
+# from it (creditportal/replica.py) unless it is down or lags; writes, and a client's reads just after its own write,
+# stay on the primary.
+REPLICA_READ_VIEW_NAMES = ["admin:*_changelist"]  # plus every view marked @reads_from_replica
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    for _name in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        if _name in DATABASES["default"]:
+            DATABASES["replica"][_name] = DATABASES["default"][_name]
+    # A replica that does not answer is given up on in 2 s; the page then reads from the primary.
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["replica"].get("OPTIONS", {}), "connect_timeout": 2}
+    DATABASE_ROUTERS = ["creditportal.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                      "creditportal.replica.ReplicaReadsMiddleware")  # fmt: skip
