@@ -11,7 +11,7 @@ DEMO_PASSWORD ?= demo
 HOST ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run run-prodlike replica-up replica-down test-replica demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
+.PHONY: help venv run run-prodlike replica-up replica-down test-replica restore-drill demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -97,6 +97,9 @@ test-replica: venv ## The replica router against the real replica (after make re
 	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} \
 	  DATABASE_REPLICA_URL=$${DATABASE_REPLICA_URL:-postgres://postgres@127.0.0.1:5433/$$(basename $${DATABASE_URL:-$(PG_TEST_URL)})} \
 	  $(BIN)/pytest -m replica tests/creditportal/test_replica.py
+
+restore-drill: venv ## Back up DATABASE_URL (PostgreSQL) + evidence, restore into a scratch copy, check it: PASS/FAIL
+	deploy/restore-drill.sh
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
