@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # First and last: request latency for Prometheus (django-prometheus; /metrics, docs/operations.md).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A read whose database connection dies is tried once more; otherwise the translated 503 page.
+    "creditportal.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestIdMiddleware",
@@ -128,6 +130,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The planner prices the scoped lists' EXISTS-over-grants filters high enough to JIT-compile them, which costs
     # more than the index probes themselves (docs/performance.md); short OLTP queries never gain from the JIT.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # PostgreSQL unreachable: give up connecting after this many seconds and answer 503 (creditportal/middleware.py).
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -8,6 +8,8 @@ admin.site.site_header = _("Credit case management")
 admin.site.site_title = _("Credit portal")
 admin.site.index_title = _("Workspace")
 
+handler500 = views.server_error
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,11 +1,15 @@
+import sys
+
 from django.db import connection, transaction
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from . import health, metrics
+from .middleware import DATABASE_DOWN, service_unavailable
 
 
 @require_safe
@@ -52,6 +56,13 @@ def metrics_view(request):
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says; point them at the static icon."""
     return HttpResponsePermanentRedirect(static("creditportal/favicon.svg"))
+
+
+def server_error(request):
+    """handler500: the database going away outside a view (a middleware's query) is a 503, not a 500."""
+    if isinstance(sys.exc_info()[1], DATABASE_DOWN):
+        return service_unavailable()
+    return HttpResponseServerError(loader.render_to_string("500.html"))
 
 
 def csrf_failure(request, reason=""):
