@@ -132,6 +132,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
     # PostgreSQL unreachable: give up connecting after this many seconds and answer 503 (creditportal/middleware.py).
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    # Behind PgBouncer in transaction mode (docs/operations.md, "PgBouncer"): no named cursors across transactions, and
+    # no `options` startup parameter, which PgBouncer refuses (set jit=off on the database instead).
+    if env.bool("DATABASE_PGBOUNCER", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"]["OPTIONS"].pop("options", None)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

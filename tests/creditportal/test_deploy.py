@@ -126,3 +126,27 @@ def test_plain_http_switch_refuses_a_real_host_name():
     result = _settings({"PLAIN_HTTP": "1", "ALLOWED_HOSTS": "127.0.0.1,portal.example.org"})
     assert result.returncode != 0
     assert "PLAIN_HTTP is for local trials" in result.stderr
+
+
+def test_pgbouncer_switch_disables_server_side_cursors_and_the_options_parameter():
+    script = (
+        "import json; from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(json.dumps([d.get('DISABLE_SERVER_SIDE_CURSORS', False), 'options' in d['OPTIONS']]))"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_PGBOUNCER"}}
+    env.update(DEBUG="1", DJANGO_SETTINGS_MODULE="creditportal.settings", DATABASE_URL="postgres://u@127.0.0.1:6432/cp")
+
+    def run(**extra):
+        result = subprocess.run(  # noqa: S603 - our own interpreter and script
+            [sys.executable, "-c", script],
+            cwd=BASE_DIR,
+            env={**env, **extra},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
+    assert run() == [False, True]
+    assert run(DATABASE_PGBOUNCER="1") == [True, False]
