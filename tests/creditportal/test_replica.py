@@ -194,6 +194,7 @@ def test_list_page_reads_from_the_streaming_replica(client, superuser, real_repl
     assert response.status_code == 200
     assert "Replicated bureau" in response.content.decode()
     assert any("accounts_department" in sql for sql in on_replica), on_replica
+    assert client.get("/readyz").json()["checks"]["replica"] == "ok"
 
 
 @pytest.mark.postgres
@@ -214,6 +215,9 @@ def test_a_lagging_replica_is_passed_over_and_the_page_shows_the_latest_write(cl
         assert response.status_code == 200
         assert "Written while the replica lags" in response.content.decode()
         assert replica._health["usable"] is False
+        ready = client.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["checks"]["replica"] == "warning"
     finally:
         with real_replica.cursor() as cursor:
             cursor.execute("SELECT pg_wal_replay_resume()")
