@@ -11,7 +11,7 @@ DEMO_PASSWORD ?= demo
 HOST ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
+.PHONY: help venv run run-prodlike replica-up replica-down test-replica restore-drill demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -34,10 +34,19 @@ demo: migrate ## Load the demo departments, accounts and entities (idempotent)
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
 
 run: demo ## Run the portal with demo data on http://127.0.0.1:8000
+	$(PY) manage.py run_lifecycle
 	$(PY) manage.py runserver $(HOST)
 
 # Tests run on every core (pytest-xdist, one database per worker); PYTEST_WORKERS=0 runs them in one process.
 PYTEST_WORKERS ?= auto
+
+# The demo's development keys, so its encrypted data still reads with DEBUG off (loopback only: PLAIN_HTTP).
+DEV_KEYS = $$($(PY) -c 'import creditportal.settings as s; print(f"SECRET_KEY={s._DEV_SECRET_KEY} FIELD_ENCRYPTION_KEYS={s._DEV_FIELD_ENCRYPTION_KEY} FIELD_HASH_KEY={s._DEV_FIELD_HASH_KEY}")')
+run-prodlike: demo ## The demo as production runs it: DEBUG off, gunicorn (deploy/), plain HTTP on 127.0.0.1:8000
+	$(PY) manage.py run_lifecycle
+	env $(DEV_KEYS) DEBUG=0 PLAIN_HTTP=1 $(PY) manage.py collectstatic --noinput -v 0
+	env $(DEV_KEYS) DEBUG=0 PLAIN_HTTP=1 ALLOWED_HOSTS=127.0.0.1,localhost TASKS_BACKEND=immediate \
+	  EMAIL_URL=consolemail:// GUNICORN_BIND=$(HOST) $(BIN)/gunicorn -c deploy/gunicorn.conf.py creditportal.wsgi
 
 test: venv ## Run the whole test suite on SQLite
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
@@ -81,6 +90,20 @@ messages: venv ## Extract translatable strings into locale/*/LC_MESSAGES/django.
 
 bench: venv ## Benchmark on PostgreSQL vs the naive setup and the SQL floor (BENCH_SIZES=S for a quick run; docs/performance.md)
 	$(PY) bench/run.py
+
+replica-up: ## Start a streaming read replica of the local PostgreSQL on 127.0.0.1:5433 (root; deploy/replica.sh)
+	deploy/replica.sh up
+
+replica-down: ## Stop and remove that replica
+	deploy/replica.sh down
+
+test-replica: venv ## The replica router against the real replica (after make replica-up; DATABASE_URL on 127.0.0.1:5432)
+	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} \
+	  DATABASE_REPLICA_URL=$${DATABASE_REPLICA_URL:-postgres://postgres@127.0.0.1:5433/$$(basename $${DATABASE_URL:-$(PG_TEST_URL)})} \
+	  $(BIN)/pytest -m replica tests/creditportal/test_replica.py
+
+restore-drill: venv ## Back up DATABASE_URL (PostgreSQL) + evidence, restore into a scratch copy, check it: PASS/FAIL
+	deploy/restore-drill.sh
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Rate limits and back-off kept in the cache (issue 24): password-reset mails and one-time-code attempts.
 
 Keys hold no identifier in clear: an address, a session key or a network address is reduced to a keyed
-hash first (:func:`_key`). The cache is ``settings.CACHES["default"]`` (``CACHE_URL``); with several
+hash first (:func:`_key`). The cache is ``settings.CACHES["default"]`` (``REDIS_URL`` for a shared one); with several
 worker processes it must be one they share, or each process counts on its own.
 """
 

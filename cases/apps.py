@@ -11,7 +11,9 @@ class CasesConfig(AppConfig):
         from accounts.permissions import case_states_register, scope_of_case
         from audit import retention
         from creditportal.admin_base import inline_parent_scope_register
+        from creditportal.health import register_readiness_check
 
+        from . import calendar
         from .services import notifications
         from .services.lifecycle import case_records_deidentify
         from .tasks import send_notification_email
@@ -30,3 +32,5 @@ class CasesConfig(AppConfig):
         )
         # The retention purge: the notices served on a de-identified person and their published entries.
         retention.records_deidentifier_register(case_records_deidentify)
+        # Not critical: every server shares the calendar, so taking them out of service would not help; alert instead.
+        register_readiness_check("working_day_calendar", calendar.readiness_problem, critical=False)

@@ -15,6 +15,8 @@ calls, so an edit in the admin applies to the next computation.
 import datetime
 import logging
 
+from django.utils import timezone
+
 from .models import CalendarDay
 
 logger = logging.getLogger(__name__)
@@ -151,3 +153,12 @@ def missing_years(years) -> set[int]:
         date__gte=datetime.date(min(years), 1, 1), date__lte=datetime.date(max(years), 12, 31)
     ).dates("date", "year")
     return years - {d.year for d in present}
+
+
+def readiness_problem(today: datetime.date | None = None, days: int = 60) -> str | None:
+    """`/readyz` check: the holiday notices cover today and the next ``days`` days (None when they do)."""
+    today = today or timezone.localdate()
+    missing = missing_years(range(today.year, (today + datetime.timedelta(days=days)).year + 1))
+    if missing:
+        return f"no holiday notice loaded for {', '.join(map(str, sorted(missing)))}"
+    return None

@@ -77,7 +77,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First and (next to) last: request latency for Prometheus (django-prometheus; /metrics, docs/operations.md).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # A read whose database connection dies is tried once more; otherwise the translated 503 page.
+    "creditportal.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestIdMiddleware",
@@ -95,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Next to last: django-axes must stay last.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes requires: turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -129,6 +135,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The planner prices the scoped lists' EXISTS-over-grants filters high enough to JIT-compile them, which costs
     # more than the index probes themselves (docs/performance.md); short OLTP queries never gain from the JIT.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # PostgreSQL unreachable: give up connecting after this many seconds and answer 503 (creditportal/middleware.py).
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=3))
+    # Behind PgBouncer in transaction mode (docs/operations.md, "PgBouncer"): no named cursors across transactions, and
+    # no `options` startup parameter, which PgBouncer refuses (set jit=off on the database instead).
+    if env.bool("DATABASE_PGBOUNCER", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        DATABASES["default"]["OPTIONS"].pop("options", None)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -215,7 +228,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if not DEBUG:
+# Production-like over plain HTTP (README "Trying production settings locally"): DEBUG off but no HTTPS-only
+# redirects, cookies or HSTS, for loopback host names only, so it can never serve a real address.
+PLAIN_HTTP = env.bool("PLAIN_HTTP", default=False)
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]"}
+if PLAIN_HTTP and not DEBUG and not set(ALLOWED_HOSTS) <= _LOOPBACK_HOSTS:
+    raise ImproperlyConfigured("PLAIN_HTTP is for local trials: ALLOWED_HOSTS may name loopback hosts only.")
+if not DEBUG and not PLAIN_HTTP:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
@@ -252,9 +271,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_ENABLE_ADMIN = False
 AXES_SENSITIVE_PARAMETERS = ["otp_token", "token"]
 
-# Rate limits and back-off live in the cache (accounts.throttle): with several worker processes, point
-# CACHE_URL at a cache they share (e.g. memcached, or redis with the redis package installed).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Rate limits and back-off live in the cache (accounts.throttle): this process's memory by default; with several
+# worker processes or servers set REDIS_URL (below) so they share it.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Password-reset mails: at most this many per address and per source address in the window.
 PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=3)
 PASSWORD_RESET_MAX_PER_SOURCE = env.int("PASSWORD_RESET_MAX_PER_SOURCE", default=10)
@@ -327,3 +346,43 @@ NOTIFICATION_EMAIL_RETRY_SECONDS = env.int("NOTIFICATION_EMAIL_RETRY_SECONDS", d
 # The lifecycle sweep (`manage.py run_lifecycle`): reminders this many days before a deadline, recorded as this account.
 LIFECYCLE_REMINDER_DAYS = env.int("LIFECYCLE_REMINDER_DAYS", default=3)
 LIFECYCLE_SYSTEM_USERNAME = env("LIFECYCLE_SYSTEM_USERNAME", default="system")
+
+# Operations (docs/operations.md): /readyz and /metrics.
+# /readyz warns (200, "warning") when the oldest due background task has waited longer than this.
+READYZ_MAX_TASK_LAG_SECONDS = env.int("READYZ_MAX_TASK_LAG_SECONDS", default=300)
+# /metrics answers only a bearer token or these addresses (networks allowed); otherwise 404. Behind a reverse proxy
+# on the same host every request comes from 127.0.0.1: then use the token, or do not forward /metrics.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Cache and sessions: this process's memory by default (one server, the demo); with REDIS_URL, Redis shared by every
+# app server, so sessions and cached figures (the last lifecycle sweep's metrics) hold whichever server answers.
+# Lockouts (django-axes) are in the database, shared already.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "creditportal",
+            # A Redis that does not answer fails the request in a second rather than holding a worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+# Read replica (docs/operations.md, "Read replicas"): with DATABASE_REPLICA_URL, GET and HEAD of read-only pages read
+# from it (creditportal/replica.py) unless it is down or lags; writes, and a client's reads just after its own write,
+# stay on the primary.
+REPLICA_READ_VIEW_NAMES = ["admin:*_changelist"]  # plus every view marked @reads_from_replica
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=5.0)
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=5.0)
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    for _name in ("CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "OPTIONS"):
+        if _name in DATABASES["default"]:
+            DATABASES["replica"][_name] = DATABASES["default"][_name]
+    # A replica that does not answer is given up on in 2 s; the page then reads from the primary.
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["replica"].get("OPTIONS", {}), "connect_timeout": 2}
+    DATABASE_ROUTERS = ["creditportal.replica.ReplicaRouter"]
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+                      "creditportal.replica.ReplicaReadsMiddleware")  # fmt: skip

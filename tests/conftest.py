@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -57,6 +59,14 @@ def pytest_collection_modifyitems(config, items):
     """``@pytest.mark.postgres`` tests (locks, triggers) run only where the database is PostgreSQL (CI)."""
     from django.db import connection
 
+    if not os.environ.get("DATABASE_REPLICA_URL"):
+        for item in items:
+            if "replica" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason="needs a replica: make replica-up, set DATABASE_REPLICA_URL"))
+    if not os.environ.get("REDIS_URL"):
+        for item in items:
+            if "redis" in item.keywords:
+                item.add_marker(pytest.mark.skip(reason="needs Redis: set REDIS_URL"))
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: run `make test-pg`")

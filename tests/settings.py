@@ -12,3 +12,10 @@ from creditportal.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test speed only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT = None  # whitenoise serves from the finders in tests; no collectstatic output needed
+# The suite keeps its cache in memory whatever REDIS_URL says (a shared Redis); Redis tests override it (-m redis).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With DATABASE_REPLICA_URL, the test database is created on the primary only; tests/creditportal/test_replica.py
+# points the `replica` alias at the real replica (which streams the test database too) where it needs it.
+if "replica" in DATABASES:  # noqa: F405
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405

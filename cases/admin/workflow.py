@@ -62,8 +62,15 @@ def transition_view(model_admin, request, object_id: int, name: str):
     if case is None or name not in TRANSITION_VIEWS:
         raise Http404
     transition = workflow.transition(name)
-    if transition not in transitions_for(request.user, case, request):
+    if not services.case_transition_allowed(
+        case=case, actor=request.user, transition=transition, may=lambda action, obj: request_can(request, action, obj)
+    ):
         raise PermissionDenied  # the service would refuse it too; do not even show the form
+    if transition not in workflow.available(case.state):
+        # The case moved on since the page was shown, e.g. another supervisor decided it first: the loser of that
+        # race is told so, never "access denied"; nothing was applied.
+        model_admin.message_user(request, services.ConflictError().messages[0], messages.ERROR)
+        return redirect("admin:cases_case_change", case.pk)
     service, form_class, success = TRANSITION_VIEWS[name]
     initial = {"version": case.version, "received_on": timezone.localdate()}
     form = form_class(

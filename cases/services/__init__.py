@@ -20,6 +20,7 @@ from .review import (
     case_return,
     case_sanction,
     case_submit,
+    case_transition_allowed,
     case_transitions_available,
     case_withdraw,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "case_return",
     "case_sanction",
     "case_submit",
+    "case_transition_allowed",
     "case_transitions_available",
     "case_update",
     "case_withdraw",

@@ -33,17 +33,28 @@ def _submitter_only_refused(transition, case: Case, actor) -> bool:
     return transition.submitter_only and case.submitted_by_id != actor.pk
 
 
+def case_transition_allowed(
+    *, case: Case, actor, transition: workflow.Transition, may: Callable[[str, Case], bool] | None = None
+) -> bool:
+    """Whether ``actor`` may ever take ``transition`` on ``case``, whatever state the case is in now: the role, the
+    policy, the four-eyes rule and who may withdraw. A page uses it to tell "never yours" (refused) from "the case
+    has moved on" (a conflict: someone else acted first)."""
+    may = may or (lambda action, obj: can(actor, action, obj))
+    return bool(
+        transition.action
+        and may(transition.action, case)
+        and not _four_eyes_refused(transition, case, actor)
+        and not _submitter_only_refused(transition, case, actor)
+    )
+
+
 def case_transitions_available(*, case: Case, actor, may: Callable[[str, Case], bool] | None = None) -> list:
     """The transitions ``actor`` may take on ``case`` now, by the rules the services enforce (the one source the
     admin renders its buttons from). ``may(action, case)`` answers the policy; by default ``can``."""
-    may = may or (lambda action, obj: can(actor, action, obj))
     return [
         t
         for t in workflow.available(case.state)
-        if t.action
-        and may(t.action, case)
-        and not _four_eyes_refused(t, case, actor)
-        and not _submitter_only_refused(t, case, actor)
+        if case_transition_allowed(case=case, actor=actor, transition=t, may=may)
     ]
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts import roles
 from cases import services
-from cases.models import Case, Evidence, Notice
+from cases.models import Case, Decision, Evidence, Notice
 from cases.services.evidence import evidence_add
 from cases.workflow import State
 from tests.cases.conftest import item, measure
@@ -189,10 +189,32 @@ def test_stale_page_gets_a_conflict_message(client, submitted, supervisor, secon
     stale = submitted.version
     services.case_approve(case=submitted, actor=second_supervisor)
     client = _login(client, supervisor)
-    # The approve button is gone; a reject posted from the old page is refused with a clear message.
+    # The approve button is gone; a reject posted from the old page is refused with the conflict message, never
+    # "access denied" (the supervisor may review this case; it has only moved on).
     reject = reverse("admin:cases_case_transition", args=[submitted.pk, "reject"])
-    assert client.post(reject, {"version": stale, "reasons": "x"}).status_code == 403
+    response = client.post(reject, {"version": stale, "reasons": "x"}, follow=True)
+    assert response.redirect_chain == [(reverse("admin:cases_case_change", args=[submitted.pk]), 302)]
+    assert "changed by someone else" in response.content.decode()
     assert Case.objects.get().state == State.NOTICE_ISSUED
+    assert Decision.objects.filter(case=submitted).count() == 1
+
+
+def test_opening_a_transition_the_case_has_moved_past_shows_the_conflict_message(
+    client, submitted, supervisor, second_supervisor
+):
+    services.case_approve(case=submitted, actor=second_supervisor)
+    client = _login(client, supervisor)
+    approve = reverse("admin:cases_case_transition", args=[submitted.pk, "approve"])
+    response = client.get(approve, follow=True)
+    assert "changed by someone else" in response.content.decode()
+    assert response.status_code == 200
+
+
+def test_a_caseworker_still_gets_access_denied_on_a_decided_case(client, submitted, caseworker, second_supervisor):
+    services.case_approve(case=submitted, actor=second_supervisor)
+    client = _login(client, UserFactory(role=roles.CASEWORKER, department=caseworker.department))
+    reject = reverse("admin:cases_case_transition", args=[submitted.pk, "reject"])
+    assert client.post(reject, {"version": 1, "reasons": "x"}).status_code == 403
 
 
 def test_conflict_message_when_the_case_changed_in_between(client, make_draft, caseworker):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from cases.services.sweep import sweep
+from creditportal.metrics import record_lifecycle_sweep
 
 
 def _date(value: str) -> datetime.date:
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         if date and date > today and not settings.DEBUG:
             raise CommandError("Refusing a future --date with DEBUG off: it would end measures and publications early.")
         report = sweep(today=date or today)
+        record_lifecycle_sweep(counts=report.counts(), errors=len(report.errors))
         if verbosity >= 2:
             for action, record in report.done:
                 self.stdout.write(f"  {record}: {report.labels[action]}")
