@@ -12,8 +12,11 @@ without the second factor.
 
 from functools import update_wrapper
 
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import resolve_url
 from django.urls import reverse
 
 
@@ -43,6 +46,9 @@ class CreditportalAdminSite(admin.AdminSite):
         # Password accepted earlier in this session: the next step is the code, not the password again.
         if request.method == "GET" and needs_second_factor(request):
             return second_factor_redirect(request)
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            # Without a page to return to, staff land on their dashboards (settings.LOGIN_REDIRECT_URL).
+            extra_context = {REDIRECT_FIELD_NAME: resolve_url(settings.LOGIN_REDIRECT_URL), **(extra_context or {})}
         return super().login(request, extra_context)
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "entities",
     "cases",
     "portal",
+    "dashboards",
     "creditportal",
 ]
 
@@ -143,6 +144,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Staff land on their dashboards after signing in (dashboards/), not on Django's /accounts/profile/.
+LOGIN_REDIRECT_URL = "dashboards:index"
 
 # django-guardian: anonymous users hold no object permissions; no generic-table fallbacks.
 ANONYMOUS_USER_NAME = None
