@@ -12,12 +12,14 @@ without the second factor.
 
 from functools import update_wrapper
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class CreditportalAdminSite(admin.AdminSite):
@@ -40,6 +42,13 @@ class CreditportalAdminSite(admin.AdminSite):
 
         return update_wrapper(inner, view)
 
+    def index(self, request, extra_context=None):
+        from audit.timeline import recent_actions
+
+        # "Recent actions" from the history rows the services write (templates/admin/index.html).
+        extra_context = {"recent_actions": recent_actions(request.user), **(extra_context or {})}
+        return super().index(request, extra_context)
+
     def login(self, request, extra_context=None):
         from accounts.twofactor import needs_second_factor, second_factor_redirect
 
@@ -52,5 +61,19 @@ class CreditportalAdminSite(admin.AdminSite):
         return super().login(request, extra_context)
 
 
+# Third-party apps whose models the admin shows, named for the people who use it (not "AXES", "OTP_TOTP").
+THIRD_PARTY_APP_NAMES = {
+    "axes": _("Sign-in lockouts"),
+    "otp_totp": _("Two-factor devices"),
+    "django_tasks_database": _("Background jobs"),
+}
+
+
 class CreditportalAdminConfig(AdminConfig):
     default_site = "creditportal.admin_site.CreditportalAdminSite"
+
+    def ready(self):
+        super().ready()
+        for label, name in THIRD_PARTY_APP_NAMES.items():
+            if label in apps.app_configs:
+                apps.get_app_config(label).verbose_name = name

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # /zh-hans/<path> and /en/<path>: shareable links in a language (creditportal/middleware.py).
+    "creditportal.middleware.LanguageLinkMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -166,6 +168,8 @@ LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# One date format on every page, in both languages (creditportal/formats/).
+FORMAT_MODULE_PATH = ["creditportal.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

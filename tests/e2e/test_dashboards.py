@@ -12,6 +12,7 @@ pytestmark = pytest.mark.e2e
 def _sign_in_without_next(page, user, password):
     """The admin's sign-in page reached directly (a bookmark): no page to return to."""
     page.goto("/admin/login/")
+    assert_accessible(page)  # the sign-in page has its main heading
     page.get_by_label(re.compile("username|用户名", re.I)).fill(user.username)
     page.get_by_label(re.compile("password|密码", re.I)).fill(password)
     page.locator("#login-form [type=submit]").click()
