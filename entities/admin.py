@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, require
 from creditportal.admin_base import CountFreeChangeList, ProvinceListFilter, ScopedModelAdmin
+from creditportal.admin_export import ExportMixin
 
 from .forms import EntityForm, EntitySearchForm, RevealForm
 from .identifiers import looks_like_id_number, looks_like_uscc
@@ -67,10 +68,12 @@ def _is_autocomplete(request) -> bool:
 
 
 @admin.register(Entity)
-class EntityAdmin(ScopedModelAdmin):
+class EntityAdmin(ExportMixin, ScopedModelAdmin):
     form = EntityForm
     list_display = ["name", "kind", "display_identifier", "region_code", "created_at"]
     list_filter = ["kind", ProvinceListFilter]
+    # Identifiers as the list shows them: masked for natural persons.
+    export_fields = ("name", "kind", "display_identifier", "region_code", "created_at")
     search_fields = ["name"]
     search_help_text = _("Search by name, or by an exact credit code or identity number.")
     readonly_fields = ["display_identifier", "created_at"]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import scope
 from creditportal.admin_base import ReadOnlyScopedModelAdmin
+from creditportal.admin_export import ExportMixin
 
 from ..forms import CorrectionForm, DocumentsRequestForm, FilingDecisionForm, FilingStepForm, ReturnCorrectionForm
 from ..models import Evidence, Filing, Sanction
@@ -50,9 +51,10 @@ class FilingOverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Filing)
-class FilingAdmin(ReadOnlyScopedModelAdmin):
+class FilingAdmin(ExportMixin, ReadOnlyScopedModelAdmin):
     list_display = ["reference", "kind", "case", "entity", "status", "due", "outcome", "filed_at"]
     list_filter = ["kind", "status", "outcome", FilingOverdueFilter]
+    export_fields = ("reference", "kind", "case", "status", "due_on", "outcome", "filed_at", "decided_at")
     list_select_related = ["case__entity"]
     search_fields = ["reference", "case__number"]
     search_help_text = _("Search by reference or case number.")
