@@ -181,7 +181,8 @@ def test_admin_only_user_is_told_there_is_no_dashboard(client, db):
 
 @pytest.mark.parametrize(
     ("role", "max_queries"),
-    [(roles.SUPERVISOR, 14), (roles.APPEALS_REVIEWER, 11), (roles.AUDITOR, 12)],
+    # The supervisor's count includes, on PostgreSQL, the planner's estimate of the user's grants (one EXPLAIN).
+    [(roles.SUPERVISOR, 15), (roles.APPEALS_REVIEWER, 11), (roles.AUDITOR, 12)],
 )
 def test_query_count_does_not_grow_with_rows(client, django_assert_max_num_queries, tax, role, max_queries):
     user = UserFactory(role=role, department=tax if role in roles.DEPARTMENT_ROLES else None)
@@ -245,30 +246,32 @@ def auditor(db):
     return UserFactory(role=roles.AUDITOR, username="auditor")
 
 
-def _reads(actor, count, *, days_ago, action=AccessLog.Action.VIEW, purpose="case review"):
+def _reads(monkeypatch, actor, count, *, days_ago, action=AccessLog.Action.VIEW, purpose="case review"):
+    """``count`` access-log rows written ``days_ago`` days ago: the clock is set back while they are written
+    (``at`` is set on insert, and the access log is append-only on PostgreSQL)."""
     from django.contrib.contenttypes.models import ContentType
 
     target_type = ContentType.objects.get_for_model(Case)
-    rows = AccessLog.objects.bulk_create(
-        AccessLog(
-            actor=actor, actor_department_id=actor.department_id, action=action, target_type=target_type,
-            target_id=index + 1, purpose=purpose,
-        )
-        for index in range(count)
-    )  # fmt: skip
-    AccessLog.objects.filter(pk__in=[row.pk for row in rows]).update(
-        at=timezone.now() - datetime.timedelta(days=days_ago)
-    )
+    then = timezone.now() - datetime.timedelta(days=days_ago)
+    with monkeypatch.context() as clock:
+        clock.setattr(timezone, "now", lambda: then)
+        AccessLog.objects.bulk_create(
+            AccessLog(
+                actor=actor, actor_department_id=actor.department_id, action=action, target_type=target_type,
+                target_id=index + 1, purpose=purpose,
+            )
+            for index in range(count)
+        )  # fmt: skip
 
 
-def test_auditor_sees_unusual_access_and_chain_status(client, auditor, tax):
+def test_auditor_sees_unusual_access_and_chain_status(client, auditor, tax, monkeypatch):
     steady = UserFactory(role=roles.CASEWORKER, department=tax, username="steady")
     spike = UserFactory(role=roles.CASEWORKER, department=tax, username="spike")
-    _reads(steady, 8 * 30, days_ago=20)  # 30 a week usually
-    _reads(steady, 30, days_ago=1)
-    _reads(spike, 8 * 2, days_ago=20)  # 2 a week usually
-    _reads(spike, 25, days_ago=1)
-    _reads(spike, 3, days_ago=2, action=AccessLog.Action.REVEAL_IDENTIFIER, purpose="identity check")
+    _reads(monkeypatch, steady, 8 * 30, days_ago=20)  # 30 a week usually
+    _reads(monkeypatch, steady, 30, days_ago=1)
+    _reads(monkeypatch, spike, 8 * 2, days_ago=20)  # 2 a week usually
+    _reads(monkeypatch, spike, 25, days_ago=1)
+    _reads(monkeypatch, spike, 3, days_ago=2, action=AccessLog.Action.REVEAL_IDENTIFIER, purpose="identity check")
     response = _login(client, auditor).get(DASHBOARD)
     section = response.text[response.text.index('id="dash-audit"') :]
     assert ">spike</a>" in section
