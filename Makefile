@@ -31,9 +31,9 @@ migrate: venv var/static ## Apply database migrations (SQLite under var/ unless 
 	$(PY) manage.py migrate --noinput
 
 demo: migrate ## Load the demo departments, accounts and entities (idempotent)
-	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)" --address "$(HOST)"
 
-run: demo ## Run the portal with demo data on http://127.0.0.1:8000
+run: demo ## Run the portal with demo data on http://127.0.0.1:8000 (another address: make run HOST=0.0.0.0:8080)
 	$(PY) manage.py run_lifecycle
 	$(PY) manage.py runserver $(HOST)
 
@@ -51,7 +51,7 @@ run-prodlike: demo ## The demo as production runs it: DEBUG off, gunicorn (deplo
 test: venv ## Run the whole test suite on SQLite
 	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
-test-pg: venv ## Run the whole test suite on PostgreSQL (DATABASE_URL, default $(PG_TEST_URL))
+test-pg: venv ## Run the whole test suite on PostgreSQL (DATABASE_URL, else PG_TEST_URL: a local database)
 	DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/pytest -n $(PYTEST_WORKERS)
 
 test-e2e: venv ## Browser journeys: Playwright + the system's Chromium against a live server (screens in var/)

@@ -59,11 +59,14 @@ def _day_start(day):
 
 def _page_context(request, events) -> dict:
     """One page of events (newest first) and the links to the others, keeping the rest of the query string."""
+    events, technical = timeline.split(events)
     page = timeline.paginate(events, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return {
         "events": page.object_list,
+        # Folded under the first page only, so every page costs the same.
+        "technical_events": timeline.resolve(technical) if page.number == 1 else [],
         "page": page,
         "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         "page_query": query.urlencode(),

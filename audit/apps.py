@@ -10,13 +10,17 @@ class AuditConfig(AppConfig):
         from django.db.models.signals import post_save
         from simple_history.signals import post_create_historical_m2m_records, post_create_historical_record
 
+        from creditportal.admin_site import recent_actions_register
+
         from . import chain
         from .models import AccessLog
+        from .timeline import recent_actions
 
         post_create_historical_record.connect(chain.on_historical_record, dispatch_uid="audit_chain_history")
         post_create_historical_m2m_records.connect(chain.on_historical_m2m_records, dispatch_uid="audit_chain_m2m")
         post_save.connect(chain.on_access_log_saved, sender=AccessLog, dispatch_uid="audit_chain_accesslog")
         register_append_only_triggers()
+        recent_actions_register(recent_actions)
 
 
 APPEND_ONLY_TRIGGER = "append_only"

@@ -27,6 +27,37 @@ def access_log_write(*, actor, action: str, target: models.Model, purpose: str, 
     )
 
 
+def access_log_write_many(
+    *, actor, action: str, targets, purpose: str, field: str = "", request=None
+) -> list[AccessLog]:
+    """Record one access-log row per record of ``targets`` (a bulk export): what each record's own access summary
+    must show. Same rules as :func:`access_log_write`; one transaction, the actor's roles read once; each row
+    is saved on its own so the tamper-evident chain links every one of them."""
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValidationError(
+            {"purpose": ValidationError(_("State why you need to see this data."), "purpose_required")}
+        )
+    roles = ", ".join(sorted(actor.groups.filter(department_role__isnull=True).values_list("name", flat=True)))
+    written = []
+    with transaction.atomic():
+        for target in targets:
+            written.append(
+                AccessLog.objects.create(
+                    actor=actor,
+                    actor_roles=roles,
+                    actor_department_id=getattr(actor, "department_id", None),
+                    action=action,
+                    target_type=ContentType.objects.get_for_model(target),
+                    target_id=target.pk,
+                    field=field,
+                    purpose=purpose,
+                    request_id=getattr(request, "request_id", ""),
+                )
+            )
+    return written
+
+
 def history_purge_personal_data(*, actor, history_model, pks, fields, reason: str) -> int:
     """Blank ``fields`` of the given history rows at the end of their retention period; returns how many.
 

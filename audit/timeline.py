@@ -18,6 +18,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -30,6 +31,38 @@ from .models import AccessLog
 MAX_VALUE_CHARS = 200
 # Events per timeline page.
 PER_PAGE = 50
+# Bookkeeping rows shown, folded, under a page of people's actions (the newest ones).
+MAX_TECHNICAL = 50
+
+# Registries the domain apps fill in their AppConfig.ready (audit imports no domain app):
+# models whose later changes are delivery bookkeeping (e-mail attempts), folded below what people did;
+BOOKKEEPING_MODELS: set[str] = set()
+# and the fixed parts of the change reasons services write (in English, in the database), with their labels.
+REASON_LABELS: dict[str, str] = {}
+
+
+def register_bookkeeping(*labels: str) -> None:
+    BOOKKEEPING_MODELS.update(label.lower() for label in labels)
+
+
+def register_reasons(labels: dict) -> None:
+    REASON_LABELS.update(labels)
+
+
+def reason_label(reason: str) -> str:
+    """A stored change reason in the reader's language: "approve: Facts verified" → "approve and issue notice: …".
+
+    The fixed part (the whole reason, or what comes before ": ") is looked up in :data:`REASON_LABELS`, and
+    so is a code after it ("notification: notice_served"); free text a person wrote stays as written.
+    """
+    if not reason:
+        return ""
+    if reason in REASON_LABELS:
+        return str(REASON_LABELS[reason])
+    head, separator, rest = reason.partition(": ")
+    if separator and head in REASON_LABELS:
+        return f"{REASON_LABELS[head]}: {REASON_LABELS.get(rest, rest)}"
+    return reason
 
 
 @dataclass(frozen=True)
@@ -59,6 +92,8 @@ class Event:
     # The record an access-log row is about, labelled by :func:`resolve` (the title names its type and id).
     target: "Ref | None" = None
     subject: str = ""
+    # Bookkeeping (e-mail delivery attempts): shown folded, after what people did.
+    technical: bool = False
 
 
 _HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
@@ -154,6 +189,7 @@ def _history_events(model, filter_q: Q, *, kind: str = "change") -> list[Event]:
     )
     events = []
     verbose = str(model._meta.verbose_name)
+    bookkeeping = model._meta.label_lower in BOOKKEEPING_MODELS
     for row in rows:
         object_id = getattr(row, pk_name)
         prev = previous.get(object_id)
@@ -169,8 +205,10 @@ def _history_events(model, filter_q: Q, *, kind: str = "change") -> list[Event]:
                 actor=row.history_user,
                 kind=kind,
                 title=title,
-                reason=row.history_change_reason or "",
+                reason=reason_label(row.history_change_reason or ""),
                 changes=_changes(fields, prev, row) if row.history_type != "-" else [],
+                # A notification's creation is shown; its later e-mail attempts and reads are bookkeeping.
+                technical=bookkeeping and row.history_type == "~",
                 sort_key=(row.history_date, 0, history_model._meta.db_table, row.pk),
                 target=Ref(model, object_id),
             )
@@ -364,7 +402,74 @@ def user_activity(user, *, start=None, end=None, kinds=None) -> list[Event]:
 
 
 def paginate(events, page_number, *, per_page: int = PER_PAGE):
-    """One page of a timeline (newest first), its labels resolved: the cost of a page does not grow with the history."""
+    """One page of a timeline (newest first), its labels resolved: the cost of a page does not grow with the history.
+
+    People's actions are paged; the bookkeeping rows come apart (``split``) and are shown folded.
+    """
     page = Paginator(events, per_page, allow_empty_first_page=True).get_page(page_number)
     page.object_list = resolve(page.object_list)
     return page
+
+
+def split(events) -> tuple[list, list]:
+    """``(what people did, bookkeeping)``, each newest first; only the newest ``MAX_TECHNICAL`` bookkeeping rows
+    (labels not resolved yet: :func:`resolve` them when they are shown)."""
+    people = [event for event in events if not event.technical]
+    technical = [event for event in events if event.technical]
+    return people, technical[:MAX_TECHNICAL]
+
+
+_RECENT_COLUMNS = ("history_date", "history_type", "history_change_reason")
+
+
+@dataclass
+class RecentAction:
+    at: datetime.datetime
+    title: str
+    subject: str
+    reason: str
+    url: str
+
+
+def recent_actions(user, *, limit: int = 10) -> list[RecentAction]:
+    """The latest changes ``user`` made to any tracked record, newest first: the admin index's "Recent actions".
+
+    Django's own list only sees edits made through plain admin forms; the workflow's steps go through services
+    and leave history rows instead. One query over every history table (``UNION ALL``), then one per kind of
+    record shown, for its label.
+    """
+    from django.urls import NoReverseMatch, reverse
+
+    parts = []
+    for model in apps.get_models():
+        if not _tracked(model) or _is_grant_model(model):
+            continue
+        history_model = getattr(model, model._meta.simple_history_manager_attribute).model
+        parts.append(
+            history_model.objects.filter(history_user=user)
+            .annotate(record_label=models.Value(model._meta.label_lower, output_field=models.CharField()))
+            .values_list(*_RECENT_COLUMNS[:3], model._meta.pk.attname, "record_label")
+            .order_by()
+        )
+    if not parts:
+        return []
+    rows = list(parts[0].union(*parts[1:], all=True).order_by("-history_date")[:limit])
+    events = [
+        Event(at=at, actor=user, kind="change", title="", reason=reason or "", target=Ref(apps.get_model(label), pk))
+        for at, _type, reason, pk, label in rows
+    ]
+    found = []
+    for (_at, history_type, _reason, pk, label), event in zip(rows, resolve(events), strict=True):
+        model = apps.get_model(label)
+        action = _HISTORY_TYPES.get(history_type, history_type)
+        try:
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[pk])
+        except NoReverseMatch:
+            url = ""
+        title = {
+            "created": _("%(model)s #%(id)s created"),
+            "changed": _("%(model)s #%(id)s changed"),
+            "deleted": _("%(model)s #%(id)s deleted"),
+        }.get(action, "%(model)s #%(id)s") % {"model": model._meta.verbose_name, "id": pk}
+        found.append(RecentAction(event.at, title, event.subject, reason_label(event.reason), url))
+    return found

@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 class CasesConfig(AppConfig):
     name = "cases"
-    verbose_name = _("Cases")
+    # Not "Cases": the app's name above its Case list would read "Cases > Cases" in the breadcrumbs.
+    verbose_name = _("Case work")
 
     def ready(self):
         # Seams (docs/architecture.md): lower modules and apps learn what this app provides without importing it.
@@ -13,7 +14,7 @@ class CasesConfig(AppConfig):
         from creditportal.admin_base import inline_parent_scope_register
         from creditportal.health import register_readiness_check
 
-        from . import calendar
+        from . import calendar, timeline_labels
         from .services import notifications
         from .services.lifecycle import case_records_deidentify
         from .tasks import send_notification_email
@@ -34,3 +35,5 @@ class CasesConfig(AppConfig):
         retention.records_deidentifier_register(case_records_deidentify)
         # Not critical: every server shares the calendar, so taking them out of service would not help; alert instead.
         register_readiness_check("working_day_calendar", calendar.readiness_problem, critical=False)
+        # Auditors' timelines show this app's change reasons translated.
+        timeline_labels.register()

@@ -194,15 +194,19 @@ class CorrectionForm(FilingStepForm):
         super().__init__(*args, **kwargs)
         self.sanctions = list(sanctions)
         for sanction in self.sanctions:
+            # Shown in a table row without <label>s: each input carries its name (axe "label", issue 25).
+            measure = str(sanction.measure_type)
             self.fields[f"measure_{sanction.pk}"] = forms.ChoiceField(
-                label=str(sanction.measure_type),
+                label=measure,
                 choices=[(self.KEEP, _("keep")), (self.END, _("end now")), (self.SHORTEN, _("end earlier, on"))],
                 initial=self.KEEP,
+                widget=forms.Select(attrs={"aria-label": measure}),
             )
+            new_end = _("new end of %(measure)s") % {"measure": measure}
             self.fields[f"end_{sanction.pk}"] = forms.DateField(
-                label=_("new end of %(measure)s") % {"measure": sanction.measure_type},
+                label=new_end,
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                widget=forms.DateInput(attrs={"type": "date", "aria-label": new_end}),
             )
 
     def measure_rows(self):

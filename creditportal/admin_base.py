@@ -329,7 +329,13 @@ class ScopedInlineMixin(KeyCheckedFieldsMixin):
 
 
 class ScopedTabularInline(ScopedInlineMixin, admin.TabularInline):
-    pass
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A table row's inputs have the column heading above them but no <label>: give each its accessible name
+        # (axe "label", issue 25). The label stays lazy, so it is translated when the page is rendered.
+        for field in formset.form.base_fields.values():
+            field.widget.attrs.setdefault("aria-label", field.label)
+        return formset
 
 
 class ScopedStackedInline(ScopedInlineMixin, admin.StackedInline):

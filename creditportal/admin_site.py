@@ -13,9 +13,14 @@ without the second factor.
 
 from functools import update_wrapper
 
+from django.apps import apps
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.shortcuts import resolve_url
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .policy import needs_second_factor, second_factor_redirect
 
@@ -36,12 +41,44 @@ class CreditportalAdminSite(admin.AdminSite):
 
         return update_wrapper(inner, view)
 
+    def index(self, request, extra_context=None):
+        # "Recent actions" from the history rows the services write (templates/admin/index.html); the audit app
+        # registers where they come from (``recent_actions_register``), since this module imports no app above it.
+        if _RECENT_ACTIONS:
+            extra_context = {"recent_actions": _RECENT_ACTIONS[0](request.user), **(extra_context or {})}
+        return super().index(request, extra_context)
+
     def login(self, request, extra_context=None):
         # Password accepted earlier in this session: the next step is the code, not the password again.
         if request.method == "GET" and needs_second_factor(request):
             return second_factor_redirect(request)
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            # Without a page to return to, staff land on their dashboards (settings.LOGIN_REDIRECT_URL).
+            extra_context = {REDIRECT_FIELD_NAME: resolve_url(settings.LOGIN_REDIRECT_URL), **(extra_context or {})}
         return super().login(request, extra_context)
+
+
+_RECENT_ACTIONS: list = []
+
+
+def recent_actions_register(provider) -> None:
+    """``provider(user)`` → the admin index's "Recent actions" for that user (filled by the audit app)."""
+    _RECENT_ACTIONS[:] = [provider]
+
+
+# Third-party apps whose models the admin shows, named for the people who use it (not "AXES", "OTP_TOTP").
+THIRD_PARTY_APP_NAMES = {
+    "axes": _("Sign-in lockouts"),
+    "otp_totp": _("Two-factor devices"),
+    "django_tasks_database": _("Background jobs"),
+}
 
 
 class CreditportalAdminConfig(AdminConfig):
     default_site = "creditportal.admin_site.CreditportalAdminSite"
+
+    def ready(self):
+        super().ready()
+        for label, name in THIRD_PARTY_APP_NAMES.items():
+            if label in apps.app_configs:
+                apps.get_app_config(label).verbose_name = name

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "entities",
     "cases",
     "portal",
+    "dashboards",
     "creditportal",
     # Development only (demo data, the benchmark's generator); above every app, imported by none.
     "demo",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # /zh-hans/<path> and /en/<path>: shareable links in a language (creditportal/language_links.py).
+    "creditportal.language_links.LanguageLinkMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check reads the body: more files than allowed become the form's own error.
@@ -160,6 +163,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# Staff land on their dashboards after signing in (dashboards/), not on Django's /accounts/profile/.
+LOGIN_REDIRECT_URL = "dashboards:index"
 
 # django-guardian: anonymous users hold no object permissions; no generic-table fallbacks.
 ANONYMOUS_USER_NAME = None
@@ -180,6 +185,8 @@ LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# One date format on every page, in both languages (creditportal/formats/).
+FORMAT_MODULE_PATH = ["creditportal.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

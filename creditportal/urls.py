@@ -21,4 +21,5 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("portal/", include("portal.urls")),
+    path("dashboard/", include("dashboards.urls")),
 ]

@@ -1,16 +1,20 @@
 import secrets
 
 from django.contrib import admin
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import can, require
 from accounts.regions import ProvinceListFilter
+from audit.admin_export import ExportMixin
 from creditportal.admin_base import CountFreeChangeList, ScopedModelAdmin
 
 from .forms import EntityForm, EntitySearchForm, RevealForm
@@ -65,10 +69,12 @@ def _is_autocomplete(request) -> bool:
 
 
 @admin.register(Entity)
-class EntityAdmin(ScopedModelAdmin):
+class EntityAdmin(ExportMixin, ScopedModelAdmin):
     form = EntityForm
     list_display = ["name", "kind", "display_identifier", "region_code", "created_at"]
     list_filter = ["kind", ProvinceListFilter]
+    # Identifiers as the list shows them: masked for natural persons.
+    export_fields = ("name", "kind", "display_identifier", "region_code", "created_at")
     search_fields = ["name"]
     search_help_text = _("Search by name, or by an exact credit code or identity number.")
     readonly_fields = ["display_identifier", "created_at"]
@@ -87,6 +93,14 @@ class EntityAdmin(ScopedModelAdmin):
         if obj is not None:
             readonly.append("kind")  # a person never becomes a firm: register a new entity instead
         return readonly
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        # After registering an entity the next step is usually its case (issue 25): offer it at once.
+        if request.user.has_perm("cases.add_case") and not {"_addanother", IS_POPUP_VAR} & set(request.POST):
+            url = f"{reverse('admin:cases_case_add')}?{urlencode({'entity': obj.pk})}"
+            self.message_user(request, format_html('<a href="{}">{}</a>', url, _("Log a case for this entity")))
+        return response
 
     def get_changelist(self, request, **kwargs):
         return TokenSearchChangeList

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import scope
+from audit.admin_export import ExportMixin
 from creditportal.admin_base import ReadOnlyScopedModelAdmin
 from creditportal.forms import form_add_service_errors
 
@@ -46,9 +47,10 @@ class FilingOverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Filing)
-class FilingAdmin(ReadOnlyScopedModelAdmin):
+class FilingAdmin(ExportMixin, ReadOnlyScopedModelAdmin):
     list_display = ["reference", "kind", "case", "entity", "status", "due", "outcome", "filed_at"]
     list_filter = ["kind", "status", "outcome", FilingOverdueFilter]
+    export_fields = ("reference", "kind", "case", "status", "due_on", "outcome", "filed_at", "decided_at")
     list_select_related = ["case__entity"]
     search_fields = ["reference", "case__number"]
     search_help_text = _("Search by reference or case number.")

@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin_export import ExportMixin
 from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, request_can
 
 from .. import clocks, services
@@ -214,7 +215,7 @@ class FilingInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ScopedModelAdmin):
+class CaseAdmin(ExportMixin, ScopedModelAdmin):
     form = CaseForm
     inlines = [
         LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline,
@@ -222,6 +223,10 @@ class CaseAdmin(ScopedModelAdmin):
     ]  # fmt: skip
     list_display = ["number", "entity", "catalogue_item", "severity", "state_flagged", "due", "created_at"]
     list_filter = ["state", "severity", "catalogue_item", OverdueFilter]
+    export_fields = (
+        "number", "department", "entity", "catalogue_item", "severity", "state", "review_due_on",
+        "statement_window_ends_on", "decision_due_on", "decided_at", "record_ends_on", "created_at",
+    )  # fmt: skip
     list_select_related = ["entity", "catalogue_item"]
     search_fields = ["number", "entity__name", "=entity__uscc"]
     search_help_text = _("Search by case number, entity name or credit code.")

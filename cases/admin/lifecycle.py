@@ -30,17 +30,29 @@ def _clock_rows(items):
     return rows
 
 
+# Why a measure's end date and its publication's end date differ (issue 25): shown wherever both appear.
+MEASURE_AND_PUBLICATION_ENDS = _(
+    "A measure ends when its own duration runs out (or with the record period if it has none). Publication "
+    "follows the record period the rules set for the conduct and its severity: it may outlast a measure, and "
+    "credit repair can end it early, from its earliest end."
+)
+
+
 def clocks_html(case: Case):
     """A table of the case's clocks and each imposed measure's start and end; overdue dates in red."""
     today = timezone.localdate()
     rows = _clock_rows(clocks.case_clocks(case, today=today))
+    measures = 0
     for sanction in case.sanctions.select_related("measure_type").exclude(starts_on=None):
+        measures += 1
         for label, when, note in _clock_rows(clocks.sanction_clocks(sanction, today=today)):
             rows.append((f"{sanction.measure_type} — {label}", when, note or sanction.get_status_display()))
     if not rows:
         return "—"
     body = format_html_join("", "<tr><th>{}</th><td>{}</td><td>{}</td></tr>", rows)
-    return format_html('<table class="clocks">{}</table>', body)
+    if not measures:
+        return format_html('<table class="clocks">{}</table>', body)
+    return format_html('<table class="clocks">{}</table><p class="help">{}</p>', body, MEASURE_AND_PUBLICATION_ENDS)
 
 
 def snapshot_html(publication: Publication):

@@ -215,7 +215,7 @@ def test_the_code_must_be_six_digits(caseworker):
 def test_next_must_stay_on_this_site(caseworker):
     device = _device(caseworker)
     response = _browser(caseworker).post(VERIFY, {"token": _code(device), "next": "https://evil.example/"})
-    assert response.url == reverse("admin:index")
+    assert response.url == reverse("dashboards:index")  # the staff landing page, never the foreign site
 
 
 def test_enrolment_with_qr_code(caseworker):

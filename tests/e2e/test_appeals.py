@@ -10,7 +10,7 @@ import pytest
 from cases.models import Filing, Sanction
 from cases.workflow import State
 
-from .browser import expect, portal_sign_in, real_pdf, staff_sign_in
+from .browser import assert_accessible, expect, portal_sign_in, real_pdf, staff_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +48,10 @@ def test_reviewer_upholds_an_objection_and_the_entity_sees_the_outcome(new_page,
     expect(row).to_contain_text(case.number)
     expect(row).to_contain_text("under objection")
     screenshots.take(reviewer_page, "admin-appeals-queue")
+    assert_accessible(reviewer_page)
     row.get_by_role("link", name=reference).click()
+    expect(reviewer_page.locator("dl.case-summary")).to_contain_text(case.number)  # "The case", label and value
+    assert_accessible(reviewer_page)
     with reviewer_page.expect_download() as download:  # the entity's document, as filed
         reviewer_page.get_by_role("link", name="court-ruling.pdf").click()
     assert Path(download.value.path()).read_bytes() == pdf

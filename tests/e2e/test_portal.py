@@ -10,7 +10,7 @@ from django.utils import timezone
 from cases.models import Notice, Statement
 from cases.workflow import State
 
-from .browser import expect, portal_sign_in, real_pdf
+from .browser import assert_accessible, expect, portal_sign_in, real_pdf
 from .conftest import url_re
 
 pytestmark = pytest.mark.e2e
@@ -28,6 +28,13 @@ def test_representative_sees_the_notice_and_deadline_and_files_an_objection(page
     expect(row).to_contain_text(str(State.NOTICE_ISSUED.label))
     expect(row).to_contain_text(window_ends)
     screenshots.take(page, "portal-records", key=False)
+    assert_accessible(page)
+    # The table fits the card at 1280x800: no sideways scrolling, a case number on one line.
+    assert page.evaluate(
+        "document.querySelector('table.records').scrollWidth <= document.querySelector('main').clientWidth"
+    )
+    number = row.get_by_role("link", name=case.number)
+    assert number.bounding_box()["height"] < 30
 
     row.get_by_role("link", name=case.number).click()
     notices = page.locator("section", has=page.get_by_role("heading", name="Notices served"))
@@ -37,6 +44,7 @@ def test_representative_sees_the_notice_and_deadline_and_files_an_objection(page
     days_left = (case.statement_window_ends_on - timezone.localdate()).days
     expect(deadlines.locator("tr", has_text=window_ends)).to_contain_text(str(days_left))
     screenshots.take(page, "portal-case", at="main section.card:nth-of-type(2)")  # deadlines, measures, notices
+    assert_accessible(page)
     notices.locator("summary").first.click()  # the notice as served, in the reader's language
     expect(notices.locator("pre").first).to_contain_text(case.number)
 

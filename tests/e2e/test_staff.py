@@ -13,7 +13,7 @@ from audit.models import AccessLog
 from cases.models import Case, CatalogueItem, Evidence, LegalDocument, MeasureType, Notice
 from cases.workflow import State
 
-from .browser import expect, real_pdf, staff_sign_in
+from .browser import assert_accessible, expect, real_pdf, staff_sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -30,6 +30,7 @@ def test_caseworker_logs_a_case_with_evidence_and_submits_it(page, demo, screens
     staff_sign_in(page, caseworker, demo.password)
 
     page.locator("#content-main").locator(CASES).click()
+    assert_accessible(page)  # the case list: its search box has a name
     page.locator(".object-tools").get_by_role("link", name=re.compile("Add case", re.I)).click()
     # The entity is chosen with the admin's autocomplete, as a person types it.
     page.locator("#id_entity + .select2").click()
@@ -53,6 +54,7 @@ def test_caseworker_logs_a_case_with_evidence_and_submits_it(page, demo, screens
     # A new case shows what can be entered for it, and fits the window (no sideways scrolling).
     assert page.locator(".inline-group h2").all_inner_texts() == ["LEGAL DOCUMENT", "MEASURES", "EVIDENCE"]
     assert page.evaluate(OVERFLOW) == [], page.evaluate(OVERFLOW)
+    assert_accessible(page)  # every inline input and the entity autocomplete have a name
     page.locator("[name=_continue]").click()
 
     expect(page.locator(SUCCESS)).to_contain_text("was added successfully")
@@ -97,9 +99,26 @@ def test_supervisor_approves_a_case_from_the_review_queue(page, demo, screenshot
     expect(row).to_contain_text("review")
     expect(row).to_contain_text("cw_tax")
     screenshots.take(page, "admin-review-queue")
+    assert_accessible(page)
 
     row.get_by_role("link", name=waiting.number).click()
     page.locator(".object-tools").get_by_role("link", name=re.compile("approve and issue notice", re.I)).click()
+    page.locator("#id_reasons").fill("Facts, evidence and legal basis verified.")
+    # Slow work (forms.js): a second send of the same form is stopped, and the button says the work is under way.
+    sent_twice = page.locator("#content-main form").evaluate(
+        """form => {
+            const button = form.querySelector("[type=submit]");
+            const send = () => {
+                const e = new SubmitEvent("submit", {cancelable: true, bubbles: true, submitter: button});
+                form.dispatchEvent(e);
+                return e.defaultPrevented;
+            };
+            return [send(), send(), button.getAttribute("aria-disabled")];
+        }"""
+    )
+    assert sent_twice == [False, True, "true"]
+    expect(page.locator("#content-main .busy-status")).to_have_text("Working…")
+    page.reload()  # the form as it was: the checks above only dispatched the events, nothing was sent
     page.locator("#id_reasons").fill("Facts, evidence and legal basis verified.")
     page.locator("#content-main [type=submit]").click()
 
@@ -134,5 +153,6 @@ def test_auditor_opens_the_timeline_of_a_case(page, demo, screenshots):
     for what in ("submitted", "notice", "sanction"):
         expect(events).to_contain_text(re.compile(what, re.I))
     screenshots.take(page, "admin-timeline")
+    assert_accessible(page)
     # Reading the timeline is itself in the access log.
     assert AccessLog.objects.filter(actor=auditor, field="timeline").exists()

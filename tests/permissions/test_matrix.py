@@ -42,6 +42,8 @@ MATRIX = {
     "metrics":                               "404 404 404 404 404 404 404 404",
     "set_language":                          "302 302 302 302 302 302 302 302",
     "favicon":                               "301 301 301 301 301 301 301 301",
+    # dashboards: every member of staff (the administrator's says there is none for the role); portal users never
+    "dashboards:index":                      "302 200 200 200 200 200 200 302",
     # admin site
     "admin:login":                           "200 302 302 302 302 302 302 200",
     "admin:logout":                          "302 405 405 405 405 405 405 302",
@@ -56,6 +58,7 @@ MATRIX = {
     "admin:object_redirect":                 "302 404 404 404 404 404 404 302",
     # cases
     "admin:cases_case_changelist":           "302 200 200 200 200 200 403 302",
+    "admin:cases_case_export":               "302 200 200 200 200 200 403 302",
     "admin:cases_case_add":                  "302 200 200 200 403 403 403 302",
     "admin:cases_case_change":               "302 200 200 404 200 200 404 302",
     "admin:cases_case_history":              "302 200 200 404 200 200 404 302",
@@ -101,6 +104,7 @@ MATRIX = {
     "admin:cases_calendarday_delete":        "302 403 403 403 403 403 403 302",
     # entity registry (one registry shared by every department)
     "admin:entities_entity_changelist":      "302 200 200 200 200 200 200 302",
+    "admin:entities_entity_export":          "302 200 200 200 200 200 200 302",
     "admin:entities_entity_add":             "302 200 200 200 403 403 403 302",
     "admin:entities_entity_change":          "302 200 200 200 200 200 200 302",
     "admin:entities_entity_history":         "302 200 200 200 200 200 200 302",
@@ -151,6 +155,7 @@ MATRIX = {
     "admin:audit_activity":                  "302 404 404 404 404 200 404 302",
     # objections, appeals and credit repair: every reader of the case sees them, appeals reviewers decide
     "admin:cases_filing_changelist":         "302 200 200 200 200 200 403 302",
+    "admin:cases_filing_export":             "302 200 200 200 200 200 403 302",
     "admin:cases_filing_add":                "302 403 403 403 403 403 403 302",
     "admin:cases_filing_change":             "302 200 200 404 200 200 404 302",
     "admin:cases_filing_history":            "302 200 200 404 200 200 404 302",

@@ -152,8 +152,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--password", default="demo", help="password for every demo account (default: demo)")
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off (never in production)")
+        parser.add_argument(
+            "--address",
+            default="127.0.0.1:8000",
+            help="host:port the portal is served on, printed with the accounts (make run passes its HOST)",
+        )
 
-    def handle(self, *args, password, force, **options):
+    def handle(self, *args, password, force, address="127.0.0.1:8000", **options):
         if not settings.DEBUG and not force:
             raise CommandError("Refusing to create demo accounts with DEBUG off; use --force only on a test system.")
         with transaction.atomic():
@@ -165,7 +170,7 @@ class Command(BaseCommand):
             created = self._cases(users, entities)
         if created:
             self.stdout.write(f"Created {created} demo cases.")
-        self._print_accounts(password, devices)
+        self._print_accounts(password, devices, address)
 
     def _departments(self):
         departments = {}
@@ -326,14 +331,15 @@ class Command(BaseCommand):
             )  # fmt: skip
         raise ValueError(step)
 
-    def _print_accounts(self, password, devices):
+    def _print_accounts(self, password, devices, address):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready. Accounts (password: {password}):"))
         for account in ACCOUNTS:
             self.stdout.write(f"  {account.username:<11} {account.description}")
             if account.username in devices:
                 self.stdout.write(f"              TOTP secret {DEMO_TOTP_SECRETS[account.username]}")
                 self.stdout.write(f"              {devices[account.username].config_url}")
-        self.stdout.write("Staff sign in at http://127.0.0.1:8000/admin/")
+        base = address if "://" in address else f"http://{address}"
+        self.stdout.write(f"Staff sign in at {base}/admin/ (entity portal: {base}/portal/)")
         if settings.REQUIRE_STAFF_2FA:
             self.stdout.write("Two-factor sign-in is on: add the secret (or the otpauth URI) to an authenticator app.")
         else:
