@@ -8,9 +8,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from accounts import roles
+from audit import admin_export
 from audit.models import AccessLog
 from cases.models import Case
-from creditportal import admin_export
 from tests.factories import CaseFactory, DepartmentFactory, EntityFactory, UserFactory
 
 CASES_EXPORT = reverse("admin:cases_case_export")
