@@ -112,6 +112,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.change_user",
         "accounts.add_department",
         "accounts.change_department",
+        "entities.view_legacyidentifier",
+        "entities.add_legacyidentifier",
+        "entities.change_legacyidentifier",
     },
     # Entity users act through the portal; their access comes from Representative, not model permissions.
     ENTITY_REPRESENTATIVE: set(),
