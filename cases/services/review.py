@@ -17,7 +17,7 @@ from .. import clocks, workflow
 from ..calendar import add_months
 from ..models import Case, Decision, Sanction, Statement
 from ..workflow import Role
-from . import lifecycle, notifications
+from . import authorship, lifecycle, notifications
 from .drafts import submission_problems
 from .errors import ConflictError, FourEyesError
 from .notices import notice_issue
@@ -39,6 +39,8 @@ def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int 
     require(actor, action, locked)
     if transition.four_eyes and locked.submitted_by_id == actor.pk:
         raise FourEyesError
+    if transition.four_eyes:
+        authorship.require_not_author(locked, actor)
     if transition.reason_required and not (reasons or "").strip():
         raise ValidationError({"reasons": ValidationError(_("State your reasons."), code="reasons_required")})
     return locked, transition
