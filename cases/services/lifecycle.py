@@ -36,6 +36,7 @@ from ..models import Case, CatalogueItem, Filing, Notice, Publication, Sanction
 from ..workflow import State
 from . import notifications
 from .notices import notice_issue
+from .retention import case_free_text_deidentify
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def case_records_deidentify(*, entity, actor, reason: str) -> int:
         attribute(publication, actor=actor, reason=reason)
         publication.save()
         changed += 1
-    return changed
+    return changed + case_free_text_deidentify(entity=entity, actor=actor, reason=reason)
 
 
 # -- system transitions -----------------------------------------------------------------------------------
