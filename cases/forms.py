@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import proportionality
 from .models import Case, Filing, LegalDocument, Sanction
 from .services.drafts import catalogue_item_problems, measure_problems
 
@@ -44,6 +45,11 @@ class SanctionForm(forms.ModelForm):
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        if case is not None and case.pk and "measure_type" in self.fields:
+            # What the proportionality table allows (issue 20 §3); worked out once for all rows of the case.
+            if "_proportionality_limits" not in case.__dict__:
+                case.__dict__["_proportionality_limits"] = proportionality.describe(case)
+            self.fields["measure_type"].help_text = case.__dict__["_proportionality_limits"]
 
     def clean(self):
         cleaned = super().clean()
@@ -235,3 +241,4 @@ class DocumentsRequestForm(FilingStepForm):
 
 class ReturnCorrectionForm(FilingStepForm):
     reasons = forms.CharField(label=_("Why the correction is not confirmed"), widget=forms.Textarea(attrs={"rows": 4}))
+

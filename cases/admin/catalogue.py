@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from creditportal.admin_base import ScopedModelAdmin
 
 from .. import calendar
-from ..models import CalendarDay, CatalogueItem, LegalSource, MeasureType, RulePeriod
+from ..models import CalendarDay, CatalogueItem, LegalSource, MeasureType, ProportionalityRule, RulePeriod
 
 MISSING_CALENDAR_WARNING = _(
     "The official holiday notice for %(years)s is not loaded: working-day deadlines in those years count "
@@ -67,6 +67,17 @@ class MeasureTypeAdmin(ScopedModelAdmin):
     list_filter = ["category", "authority", "confidence", "is_active"]
     search_fields = ["code", "name_zh", "name_en"]
     filter_horizontal = ["catalogue_items", "sources"]
+
+
+@admin.register(ProportionalityRule)
+class ProportionalityRuleAdmin(ScopedModelAdmin):
+    """Which measures, for how long at most, per conduct and severity (issue 20 §3)."""
+
+    list_display = ["catalogue_item", "severity", "measure_type", "max_duration_months", "valid_from", "valid_to"]
+    list_filter = ["severity", "confidence", "catalogue_item"]
+    list_select_related = ["catalogue_item", "measure_type"]
+    search_fields = ["catalogue_item__code", "measure_type__code"]
+    filter_horizontal = ["sources"]
 
 
 @admin.register(RulePeriod)
