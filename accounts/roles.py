@@ -36,12 +36,13 @@ def _view(*labels):
 
 _REGISTRY_READ = _view("entities.entity", "entities.entityrelation", "entities.representative", "accounts.department")
 _CATALOGUE_READ = _view(
-    "cases.catalogueitem", "cases.measuretype", "cases.ruleperiod", "cases.calendarday", "cases.legalsource"
-)
+    "cases.catalogueitem", "cases.measuretype", "cases.ruleperiod", "cases.calendarday", "cases.legalsource",
+    "cases.proportionalityrule",
+)  # fmt: skip
 _CATALOGUE_EDIT = {
     f"cases.{action}_{model}"
     for action in ("add", "change")
-    for model in ("catalogueitem", "measuretype", "ruleperiod", "calendarday", "legalsource")
+    for model in ("catalogueitem", "measuretype", "ruleperiod", "calendarday", "legalsource", "proportionalityrule")
 }
 # Everything that hangs off a case, read-only: the case page shows it to whoever may see the case.
 _CASE_READ = _view(
@@ -112,6 +113,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "accounts.change_user",
         "accounts.add_department",
         "accounts.change_department",
+        "entities.view_legacyidentifier",
+        "entities.add_legacyidentifier",
+        "entities.change_legacyidentifier",
     },
     # Entity users act through the portal; their access comes from Representative, not model permissions.
     ENTITY_REPRESENTATIVE: set(),

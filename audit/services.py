@@ -78,7 +78,9 @@ def history_purge_personal_data(*, actor, history_model, pks, fields, reason: st
     blanks = {}
     for name in fields:
         field = history_model._meta.get_field(name)
-        if field.primary_key or name.startswith("history_"):
+        # The change reason is free text (a decision's reasons are recorded with the change); the rest of the
+        # history bookkeeping is not personal data.
+        if field.primary_key or (name.startswith("history_") and name != "history_change_reason"):
             raise ValueError(f"{name} is not personal data that may be purged")
         blanks[field.attname] = None if field.null else ""
     pks = sorted(set(pks))

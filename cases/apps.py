@@ -14,7 +14,11 @@ class CasesConfig(AppConfig):
         from creditportal.admin_base import inline_parent_scope_register
         from creditportal.health import register_readiness_check
 
-        from . import calendar, timeline_labels
+        from . import (
+            calendar,
+            checks,  # noqa: F401  (registers the system checks)
+            timeline_labels,
+        )
         from .services import notifications
         from .services.lifecycle import case_records_deidentify
         from .tasks import send_notification_email

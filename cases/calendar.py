@@ -3,9 +3,14 @@
 A date is a working day if it is a make-up ``workday`` in :class:`~cases.models.CalendarDay`, or a
 Monday-to-Friday date that is not listed as a ``holiday`` (``cn-holidays.md``, "How to compute working days").
 
-Some years have no notice loaded yet (no ``CalendarDay`` row). For those years the count falls back to
-weekends only and never fails. A warning is logged once per process for each such year, and the admin
-warns administrators (``cases/admin/catalogue.py``).
+Some years have no notice loaded yet (no ``CalendarDay`` row): the notice for a year is published late in the
+year before. For those years the count uses the year's **statutory holidays** (全国年节及纪念日放假办法: New
+Year, Spring Festival from its eve, Qingming, Labour Day, Dragon Boat, Mid-Autumn, National Day, with the
+weekday substitutes the law gives; lunar dates computed by the pinned ``holidays`` package), without any
+make-up working days, and never fails. Deadlines computed on such a year are **provisional**
+(:func:`is_provisional`); when the notice is loaded, ``cases.services.deadlines`` recomputes the open ones. A
+warning is logged once per process for each such year, and from 1 November a system check and the admin warn
+administrators that next year's notice is missing (:func:`missing_years`).
 
 Each computation reads the special days in one query: whole years, which are about 40 rows each. It
 runs a second query only if the count goes past the years fetched first. No data is cached between
@@ -14,7 +19,10 @@ calls, so an edit in the admin applies to the next computation.
 
 import datetime
 import logging
+from collections.abc import Iterable
+from functools import cache
 
+import holidays
 from django.utils import timezone
 
 from .models import CalendarDay
@@ -49,6 +57,8 @@ class _SpecialDays:
         ).values_list("date", "kind")
         self.kinds = dict(rows)
         self.missing = set(range(lo, hi + 1)) - {d.year for d in self.kinds}
+        for year in self.missing:
+            self.kinds.update(dict.fromkeys(statutory_holidays(year), CalendarDay.Kind.HOLIDAY))
         self.first_year, self.last_year = lo, hi
 
     def is_working_day(self, d: datetime.date) -> bool:
@@ -68,10 +78,16 @@ def _warn_missing_year(year: int) -> None:
     if year not in _warned_missing_years:
         _warned_missing_years.add(year)
         logger.warning(
-            "No holiday notice is loaded for %s: working days in that year count weekends only. "
-            "Load the notice's holidays and make-up working days.",
+            "No holiday notice is loaded for %s: working days in that year count weekends and the statutory "
+            "holidays only, and deadlines are provisional. Load the notice's holidays and make-up working days.",
             year,
         )
+
+
+@cache
+def statutory_holidays(year: int) -> frozenset[datetime.date]:
+    """The days off the national holiday law gives in ``year``, before any State Council adjustment."""
+    return frozenset(holidays.China(years=year))
 
 
 def _calendar_span(working_days: int) -> datetime.timedelta:
@@ -144,9 +160,25 @@ def loaded_years() -> set[int]:
     return {d.year for d in CalendarDay.objects.dates("date", "year")}
 
 
-def missing_years(years) -> set[int]:
-    """The given years that have no holiday-calendar row (their notice is not loaded)."""
-    years = set(years)
+# From this day of the year (1 November) next year's notice is expected and its absence is reported.
+NEXT_YEAR_WARNING_FROM = (11, 1)
+
+
+def years_to_check(today: datetime.date) -> set[int]:
+    """The years whose notice must be loaded on ``today``: this year, and from 1 November the next one too."""
+    return {today.year, today.year + 1} if (today.month, today.day) >= NEXT_YEAR_WARNING_FROM else {today.year}
+
+
+def missing_years(years_or_today: Iterable[int] | datetime.date) -> set[int]:
+    """The years with no holiday-calendar row (their notice is not loaded).
+
+    Given a date, the years :func:`years_to_check` names for it (the system check, the admin banner and the
+    readiness endpoint ask this way); given years, those of them.
+    """
+    if isinstance(years_or_today, datetime.date):
+        years = years_to_check(years_or_today)
+    else:
+        years = set(years_or_today)
     if not years:
         return set()
     present = CalendarDay.objects.filter(
@@ -162,3 +194,12 @@ def readiness_problem(today: datetime.date | None = None, days: int = 60) -> str
     if missing:
         return f"no holiday notice loaded for {', '.join(map(str, sorted(missing)))}"
     return None
+
+
+def is_provisional(start: datetime.date, end: datetime.date, *, missing: set[int] | None = None) -> bool:
+    """Whether a working-day count from ``start`` to ``end`` ran through a year whose notice is not loaded.
+
+    ``missing``: the years known to be missing, to spare the query when several dates are checked.
+    """
+    years = set(range(min(start, end).year, max(start, end).year + 1))
+    return bool(years & (missing if missing is not None else missing_years(years)))

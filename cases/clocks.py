@@ -20,7 +20,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
+from . import calendar, rules
 from .models import Case, Notice, RulePeriod, Sanction
 from .workflow import State
 
@@ -177,15 +177,44 @@ def _decision_served_at(case: Case) -> datetime.datetime | None:
     return notice.served_at if notice else None
 
 
+PROVISIONAL_NOTE = _(
+    "Provisional: counted on the statutory holidays because the year's holiday notice is not loaded yet; "
+    "recomputed when it is."
+)
+
+
+def _provisional_notes(case: Case) -> dict[str, str]:
+    """The still open working-day deadlines of ``case`` counted through a year with no notice (at most one query)."""
+    spans = {}
+    if case.review_due_on and case.submitted_at and case.state == State.SUBMITTED:
+        spans["review_due"] = (timezone.localdate(case.submitted_at), case.review_due_on)
+    waiting_for_decision = case.state in (State.NOTICE_ISSUED, State.DECISION_PENDING)
+    if case.decision_due_on and case.statement_window_ends_on and waiting_for_decision:
+        spans["decision_due"] = (case.statement_window_ends_on, case.decision_due_on)
+    if not spans:
+        return {}
+    years = {year for start, end in spans.values() for year in range(start.year, end.year + 1)}
+    missing = calendar.missing_years(years)
+    if not missing:
+        return {}
+    return {
+        name: str(PROVISIONAL_NOTE)
+        for name, (start, end) in spans.items()
+        if calendar.is_provisional(start, end, missing=missing)
+    }
+
+
 def case_clocks(case: Case, *, today: datetime.date | None = None) -> list[Clock]:
     """The clocks of ``case`` that apply to it so far, in the order they run."""
     today = today or timezone.localdate()
     state = case.state
     clocks = []
+    provisional = _provisional_notes(case)
     if case.review_due_on:
         clocks.append(
-            _clock("review_due", _("review due"), case.review_due_on, running=state == State.SUBMITTED, today=today)
-        )
+            _clock("review_due", _("review due"), case.review_due_on, running=state == State.SUBMITTED, today=today,
+                   note=provisional.get("review_due", ""))
+        )  # fmt: skip
     if case.statement_window_ends_on:
         # The sweep closes the window the day after it ends; still open after that is overdue.
         clocks.append(
@@ -195,7 +224,7 @@ def case_clocks(case: Case, *, today: datetime.date | None = None) -> list[Clock
     if case.decision_due_on:
         clocks.append(
             _clock("decision_due", _("decision due"), case.decision_due_on,
-                   running=state == State.DECISION_PENDING, today=today)
+                   running=state == State.DECISION_PENDING, today=today, note=provisional.get("decision_due", ""))
         )  # fmt: skip
     served_at = _decision_served_at(case) if case.decided_at and state == State.SANCTIONED else None
     if served_at is not None:

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import proportionality
 from .models import Case, Filing, LegalDocument, Sanction
 from .services.drafts import catalogue_item_problems, measure_problems
 
@@ -44,6 +45,11 @@ class SanctionForm(forms.ModelForm):
     def __init__(self, *args, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.case = case
+        if case is not None and case.pk and "measure_type" in self.fields:
+            # What the proportionality table allows (issue 20 §3); worked out once for all rows of the case.
+            if "_proportionality_limits" not in case.__dict__:
+                case.__dict__["_proportionality_limits"] = proportionality.describe(case)
+            self.fields["measure_type"].help_text = case.__dict__["_proportionality_limits"]
 
     def clean(self):
         cleaned = super().clean()
@@ -239,3 +245,62 @@ class DocumentsRequestForm(FilingStepForm):
 
 class ReturnCorrectionForm(FilingStepForm):
     reasons = forms.CharField(label=_("Why the correction is not confirmed"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class CalendarNoticeForm(forms.Form):
+    """A year's State Council holiday notice, typed in as it reads (cases.services.deadlines)."""
+
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    notice = forms.CharField(
+        label=_("Notice"), max_length=300, help_text=_("Title, document number and date of issue.")
+    )
+    source = forms.CharField(
+        label=_("Source"), widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Where the notice was read: its gov.cn address, or a Xinhua reprint."),
+    )  # fmt: skip
+    holidays = forms.CharField(
+        label=_("Holidays"), widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "One block a line: first day, optionally “/” and last day, the name in Chinese, “|”, the name in "
+            "English. Example: 2027-10-01/2027-10-07 国庆节 | National Day"
+        ),
+    )  # fmt: skip
+    workdays = forms.CharField(
+        label=_("Make-up working days"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "One Saturday or Sunday a line, with the holiday it belongs to. "
+            "Example: 2027-09-26 国庆节 | National Day"
+        ),
+    )  # fmt: skip
+
+    @staticmethod
+    def _parse(text: str, *, ranges: bool):
+        import datetime
+
+        from .services.deadlines import NoticeDay
+
+        days = []
+        for number, line in enumerate((text or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                when, rest = line.strip().split(None, 1)
+                name_zh, name_en = (part.strip() for part in rest.split("|", 1))
+                first, _sep, last = when.partition("/") if ranges else (when, "", "")
+                first_day = datetime.date.fromisoformat(first)
+                last_day = datetime.date.fromisoformat(last) if last else first_day
+            except ValueError:
+                raise forms.ValidationError(
+                    _("Line %(number)s does not read “date name | English name”.") % {"number": number}
+                ) from None
+            if last_day < first_day or not name_zh or not name_en:
+                message = _("Line %(number)s is incomplete or ends before it starts.")
+                raise forms.ValidationError(message % {"number": number})
+            days.append(NoticeDay(first_day, last_day, name_zh, name_en))
+        return days
+
+    def clean_holidays(self):
+        return self._parse(self.cleaned_data["holidays"], ranges=True)
+
+    def clean_workdays(self):
+        return self._parse(self.cleaned_data["workdays"], ranges=False)

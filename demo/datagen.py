@@ -600,7 +600,7 @@ class Generator:
                     continue
                 for measure in MeasureType.objects.filter(catalogue_items=item, is_active=True).order_by("code"):
                     months = measure.max_duration_months and min(24, measure.max_duration_months)
-                    probe = Case(catalogue_item=item, entity=Entity(kind=kind))
+                    probe = Case(catalogue_item=item, entity=Entity(kind=kind), severity=item.default_severity)
                     if not measure_problems(case=probe, measure_type=measure, duration_months=months):
                         options.append((item, measure, months))
                         break

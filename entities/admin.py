@@ -17,14 +17,16 @@ from accounts.regions import ProvinceListFilter
 from audit.admin_export import ExportMixin
 from creditportal.admin_base import CountFreeChangeList, ScopedModelAdmin
 
-from .forms import EntityForm, EntitySearchForm, RevealForm
+from .forms import EntityForm, EntitySearchForm, LegacyIdentifierForm, RevealForm
 from .identifiers import looks_like_id_number, looks_like_uscc
-from .models import Entity, EntityRelation, Representative
+from .models import Entity, EntityRelation, LegacyIdentifier, Representative
 from .services import (
     entity_find_by_identifier,
     entity_register,
     entity_reveal_identifier,
     entity_update,
+    legacy_identifier_add,
+    legacy_identifier_update,
     relation_add,
     relation_end,
     representative_add,
@@ -77,16 +79,22 @@ class EntityAdmin(ExportMixin, ScopedModelAdmin):
     export_fields = ("name", "kind", "display_identifier", "region_code", "created_at")
     search_fields = ["name"]
     search_help_text = _("Search by name, or by an exact credit code or identity number.")
-    readonly_fields = ["display_identifier", "created_at"]
+    readonly_fields = ["display_identifier", "uscc_category", "created_at"]
 
     @admin.display(description=_("identifier"))
     def display_identifier(self, obj):
         return obj.display_identifier
 
+    @admin.display(description=_("registration authority and category"))
+    def uscc_category(self, obj):
+        return obj.uscc_category or "–"
+
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["kind", "name", "identifier", "region_code"]
-        return ["kind", "name", "display_identifier", "identifier", "region_code", "created_at"]
+        if obj.is_natural_person:
+            return ["kind", "name", "display_identifier", "identifier", "region_code", "created_at"]
+        return ["kind", "name", "display_identifier", "uscc_category", "identifier", "region_code", "created_at"]
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -257,4 +265,32 @@ class RepresentativeAdmin(ScopedModelAdmin):
             relationship=data["relationship"],
             valid_from=data["valid_from"],
             valid_to=data["valid_to"],
+        )
+
+
+@admin.register(LegacyIdentifier)
+class LegacyIdentifierAdmin(ScopedModelAdmin):
+    """The allow-list of genuine codes that fail the code rules (docs/identifiers.md)."""
+
+    form = LegacyIdentifierForm
+    list_display = ["__str__", "kind", "active", "created_at"]
+    list_filter = ["kind", "active"]
+    readonly_fields = ["kind", "__str__", "created_at"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["kind", "identifier", "reason"]
+        return ["kind", "__str__", "reason", "active", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def service_save(self, request, form, change):
+        data = form.cleaned_data
+        if change:
+            return legacy_identifier_update(
+                entry=form.instance, actor=request.user, reason=data["reason"], active=data["active"]
+            )
+        return legacy_identifier_add(
+            actor=request.user, kind=data["kind"], identifier=data["identifier"], reason=data["reason"]
         )

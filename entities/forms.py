@@ -3,8 +3,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import Entity
-from .services import DuplicateEntityError, identifier_check
+from .models import Entity, LegacyIdentifier
+from .services import DuplicateEntityError, identifier_check, legacy_identifier_check
 
 
 class EntityForm(forms.ModelForm):
@@ -76,3 +76,32 @@ class EntitySearchForm(forms.Form):
     """The registry's search box: a name, a credit code or an identity number (posted, never put in a URL)."""
 
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
+
+
+class LegacyIdentifierForm(forms.ModelForm):
+    """Adds a code to the allow-list (kind + identifier, add page only) or changes its reason and status."""
+
+    identifier = forms.CharField(
+        label=_("Identifier"),
+        max_length=32,
+        help_text=_("The code exactly as issued; an identity number is stored only as a keyed hash, shown masked."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+    class Meta:
+        model = LegacyIdentifier
+        fields = ["kind", "reason", "active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["identifier"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.instance.pk and cleaned.get("kind") and cleaned.get("identifier"):
+            try:
+                legacy_identifier_check(kind=cleaned["kind"], identifier=cleaned["identifier"])
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return cleaned

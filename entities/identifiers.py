@@ -11,12 +11,15 @@ services and tests can tell the failures apart.
 """
 
 import unicodedata
+from collections.abc import Callable
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
+
+from .divisions import USCC_AUTHORITIES, region_exists, uscc_category
 
 __all__ = [
     "USCC_CHARSET",
@@ -30,6 +33,7 @@ __all__ = [
     "normalize_uscc",
     "region_code_from_id_number",
     "region_code_from_uscc",
+    "uscc_category",
     "uscc_check_char",
     "validate_id_number",
     "validate_uscc",
@@ -53,16 +57,26 @@ _ADULT_AGE = 18
 
 
 def _compact(value: str | None) -> str:
-    # NFKC folds full-width input (common with Chinese input methods) to ASCII; whitespace is dropped
-    # everywhere because codes are often written in groups.
-    return "".join(unicodedata.normalize("NFKC", value or "").split())
+    # NFKC folds full-width input (common with Chinese input methods) to ASCII; whitespace and hyphens are
+    # dropped everywhere because codes are often written in groups ("91110000-600037341L").
+    return "".join(unicodedata.normalize("NFKC", value or "").replace("-", " ").split())
+
+
+# Asks whether a normalised identifier is on the administrators' allow-list of legacy codes (``LegacyIdentifier``);
+# the entity services pass ``entities.selectors.legacy_identifier_allowed``.
+AllowList = Callable[[str], bool]
+
+
+def _unless_allowed(error: ValidationError, value: str, allowed: AllowList | None) -> None:
+    if allowed is None or not allowed(value):
+        raise error
 
 
 # --- Unified Social Credit Code ---------------------------------------------------------------
 
 
 def normalize_uscc(value: str) -> str:
-    """Remove all whitespace and uppercase."""
+    """Remove all whitespace and hyphens and uppercase."""
     return _compact(value).upper()
 
 
@@ -77,12 +91,14 @@ def uscc_check_char(first17: str) -> str:
     return USCC_CHARSET[(31 - total % 31) % 31]
 
 
-def validate_uscc(value: str) -> str:
+def validate_uscc(value: str, *, allowed: AllowList | None = None) -> str:
     """Validate a unified social credit code; return it normalised.
 
-    Checks length, charset, that positions 3-8 (administrative division) are digits and the check
-    character. The organisation code's own GB 11714 check (position 17) is deliberately not
-    enforced: legacy codes from the pilot regions fail it and are still valid registrations.
+    Checks length, charset, the registration authority and entity category (positions 1-2, GB 32100),
+    the administrative division (positions 3-8, GB/T 2260 including historical codes) and the check
+    character. The organisation code's own GB 11714 check (position 17) is deliberately not enforced:
+    legacy codes from the pilot regions fail it and are still valid registrations. A code that fails
+    any rule after the charset is accepted if ``allowed(code)`` says it is on the legacy allow-list.
     """
     code = normalize_uscc(value)
     if len(code) != IDENTIFIER_LENGTH:
@@ -95,7 +111,31 @@ def validate_uscc(value: str) -> str:
             ),
             code="uscc_characters",
         )
-    if not set(code[2:8]) <= _DIGITS:
+    try:
+        _check_uscc_rules(code)
+    except ValidationError as error:
+        _unless_allowed(error, code, allowed)
+    return code
+
+
+def _check_uscc_rules(code: str) -> None:
+    if code[0] not in USCC_AUTHORITIES:
+        raise ValidationError(
+            _("Registration authority code %(authority)s (character 1) does not exist."),
+            code="uscc_authority",
+            params={"authority": code[0]},
+        )
+    if uscc_category(code) is None:
+        raise ValidationError(
+            _(
+                "Entity category code %(category)s (character 2) does not exist "
+                "for registration authority %(authority)s."
+            ),
+            code="uscc_category",
+            params={"category": code[1], "authority": code[0]},
+        )
+    region = code[2:8]
+    if not set(region) <= _DIGITS:
         raise ValidationError(
             _(
                 "Characters 3 to 8 of a unified social credit code are the administrative division code "
@@ -103,12 +143,17 @@ def validate_uscc(value: str) -> str:
             ),
             code="uscc_region",
         )
+    if not region_exists(region, national=True):
+        raise ValidationError(
+            _("Region code %(region)s (characters 3 to 8) does not exist."),
+            code="uscc_region",
+            params={"region": region},
+        )
     if uscc_check_char(code[:17]) != code[17]:
         raise ValidationError(
             _("The check character of this unified social credit code is wrong; please check for a typing error."),
             code="uscc_checksum",
         )
-    return code
 
 
 def region_code_from_uscc(value: str) -> str:
@@ -176,11 +221,14 @@ def _birth_date(number: str) -> date:
 
 # Hides the number from error reports (e.g. admin error e-mails) if anything below fails unexpectedly.
 @sensitive_variables()
-def validate_id_number(value: str, *, today: date | None = None) -> str:
+def validate_id_number(value: str, *, today: date | None = None, allowed: AllowList | None = None) -> str:
     """Validate an 18-character resident identity number; return it normalised.
 
-    Checks length, characters, region (first digit 1-9), that the date of birth is a real date from
-    1900-01-01 up to ``today`` (default: the local date), and the ISO 7064 MOD 11-2 check character.
+    Checks length, characters, the region code (GB/T 2260 including historical codes, or a residence-permit
+    prefix 810000/820000/830000), that the date of birth is a real date from 1900-01-01 up to ``today``
+    (default: the local date), and the ISO 7064 MOD 11-2 check character. A number failing the region or
+    check character is accepted if ``allowed(number)`` says it is on the legacy allow-list; the date of
+    birth is never waived (age rules read it).
     """
     number = normalize_id_number(value)
     if len(number) == 15 and set(number) <= _DIGITS:
@@ -195,19 +243,26 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
             _("An identity number consists of 17 digits followed by a digit or the letter X."),
             code="id_characters",
         )
-    if number[0] == "0":
-        raise ValidationError(
-            _("The first six digits of an identity number are a region code, which never starts with 0."),
-            code="id_region",
-        )
     born = _birth_date(number)
     if born > (today or timezone.localdate()):
         raise ValidationError(_("The date of birth in this identity number is in the future."), code="id_birth_future")
-    if id_check_digit(number[:17]) != number[17]:
-        raise ValidationError(
-            _("The last character of this identity number does not match the others; please check for a typing error."),
-            code="id_checksum",
-        )
+    try:
+        if not region_exists(number[:6]):
+            raise ValidationError(
+                _("Region code %(region)s (the first six digits) does not exist."),
+                code="id_region",
+                params={"region": number[:6]},
+            )
+        if id_check_digit(number[:17]) != number[17]:
+            raise ValidationError(
+                _(
+                    "The last character of this identity number does not match the others; "
+                    "please check for a typing error."
+                ),
+                code="id_checksum",
+            )
+    except ValidationError as error:
+        _unless_allowed(error, number, allowed)
     return number
 
 

@@ -19,6 +19,7 @@ from accounts.models import region_code_validator
 from audit.history import tracked_history
 
 from .crypto import EncryptedTextField
+from .divisions import UsccCategory, uscc_category
 from .identifiers import birth_date_from_id_number, is_minor_on
 
 
@@ -77,6 +78,11 @@ class Entity(models.Model):
     def display_identifier(self) -> str:
         """What every screen shows: the credit code in full, an identity number masked."""
         return self.id_number_masked if self.is_natural_person else (self.uscc or "")
+
+    @property
+    def uscc_category(self) -> UsccCategory | None:
+        """The registration authority and entity category the credit code's first two characters imply."""
+        return uscc_category(self.uscc) if self.uscc else None
 
     def is_minor(self, on=None) -> bool:
         """Whether this natural person is under 18 (decrypts the identity number; never logged)."""
@@ -207,3 +213,42 @@ class Representative(models.Model):
             raise ValidationError({"user": _("Staff accounts cannot represent an entity; use a portal account.")})
         if self.entity_id and self.relationship == self.Relationship.SELF and not self.entity.is_natural_person:
             raise ValidationError({"relationship": _("Only a natural person can act for themself.")})
+
+
+class LegacyIdentifier(models.Model):
+    """A genuine identifier that fails the code rules (old pilot-region codes), accepted by the validators.
+
+    Administrators add one with the reason it is genuine (domain rules §3.1); removing it from use means
+    setting ``active`` off, so the history keeps every decision. An identity number is held as its keyed
+    hash and masked form only, like ``Entity``.
+    """
+
+    class Kind(models.TextChoices):
+        USCC = "uscc", _("unified social credit code")
+        ID_NUMBER = "id_number", _("resident identity number")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, null=True, blank=True, unique=True, editable=False
+    )
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    id_number_masked = models.CharField(_("identity number"), max_length=18, blank=True, editable=False)
+    reason = models.TextField(_("reason"), help_text=_("Why this code is genuine although it fails the rules."))
+    active = models.BooleanField(_("accepted"), default=True)
+    created_at = models.DateTimeField(_("added at"), default=timezone.now, editable=False)
+    history = tracked_history()
+
+    class Meta:
+        verbose_name = _("legacy identifier")
+        verbose_name_plural = _("legacy identifiers")
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="uscc", uscc__isnull=False, id_number_hash__isnull=True)
+                | Q(kind="id_number", uscc__isnull=True, id_number_hash__isnull=False),
+                name="legacy_identifier_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return self.uscc or self.id_number_masked

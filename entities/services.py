@@ -9,6 +9,7 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from accounts.permissions import require
 from audit.history import attribute
@@ -27,7 +28,8 @@ from .identifiers import (
     validate_id_number,
     validate_uscc,
 )
-from .models import Entity, EntityRelation, Representative
+from .models import Entity, EntityRelation, LegacyIdentifier, Representative
+from .selectors import legacy_id_number_allowed, legacy_uscc_allowed
 
 
 class DuplicateEntityError(ValidationError):
@@ -71,7 +73,7 @@ def identifier_check(*, kind: str, identifier: str, exclude: Entity | None = Non
                     ),
                     code="wrong_identifier_kind",
                 )
-            number = validate_id_number(normalize_id_number(raw))
+            number = validate_id_number(normalize_id_number(raw), allowed=legacy_id_number_allowed)
             checked = CheckedIdentifier(uscc=None, id_number=number, id_number_hash=crypto.blind_index(number))
         else:
             if looks_like_id_number(raw) and not looks_like_uscc(raw):
@@ -79,7 +81,8 @@ def identifier_check(*, kind: str, identifier: str, exclude: Entity | None = Non
                     _("An organisation is identified by a unified social credit code, not a resident identity number."),
                     code="wrong_identifier_kind",
                 )
-            checked = CheckedIdentifier(uscc=validate_uscc(normalize_uscc(raw)), id_number=None, id_number_hash=None)
+            code = validate_uscc(normalize_uscc(raw), allowed=legacy_uscc_allowed)
+            checked = CheckedIdentifier(uscc=code, id_number=None, id_number_hash=None)
     except ValidationError as error:
         raise ValidationError({"identifier": error}) from None
 
@@ -280,3 +283,70 @@ def entity_deidentify(*, entity: Entity, actor, reason: str) -> bool:
     attribute(entity, actor=actor, reason=reason)
     entity.save()
     return True
+
+
+# Failures no allow-list entry can waive: the value is not a code of that kind at all.
+_NOT_A_CODE = {"uscc_length", "uscc_characters", "id_length", "id_characters", "id_birth_date", "id_birth_future"}
+
+
+@sensitive_variables()
+def legacy_identifier_check(*, kind: str, identifier: str) -> str:
+    """The normalised code, if it may go on the allow-list; errors are keyed by the ``identifier`` field.
+
+    Refuses a value that is not a code of that kind at all, one that passes every rule (nothing to waive),
+    and one already on the list.
+    """
+    is_uscc = kind == LegacyIdentifier.Kind.USCC
+    value = normalize_uscc(identifier) if is_uscc else normalize_id_number(identifier)
+    try:
+        validate_uscc(value) if is_uscc else validate_id_number(value)
+    except ValidationError as error:
+        if error.code in _NOT_A_CODE:
+            raise ValidationError({"identifier": error}) from None
+    else:
+        raise ValidationError({
+            "identifier": ValidationError(
+                _("This code passes every rule; it does not need to be on the allow-list."), code="not_legacy"
+            )
+        })  # fmt: skip
+    lookup = {"uscc": value} if is_uscc else {"id_number_hash": crypto.blind_index(value)}
+    if LegacyIdentifier.objects.filter(**lookup).exists():
+        raise _already_listed()
+    return value
+
+
+def _already_listed() -> ValidationError:
+    return ValidationError({
+        "identifier": ValidationError(
+            _("This code is already on the allow-list; change that entry instead."), code="duplicate"
+        )
+    })  # fmt: skip
+
+
+@sensitive_variables()
+def legacy_identifier_add(*, actor, kind: str, identifier: str, reason: str) -> LegacyIdentifier:
+    """Put a genuine code that fails the rules on the allow-list, with the reason it is genuine."""
+    value = legacy_identifier_check(kind=kind, identifier=identifier)
+    entry = LegacyIdentifier(kind=kind, reason=reason)
+    if kind == LegacyIdentifier.Kind.USCC:
+        entry.uscc = value
+    else:
+        entry.id_number_hash, entry.id_number_masked = crypto.blind_index(value), mask_id_number(value)
+    entry.full_clean(exclude=["uscc", "id_number_hash"])
+    attribute(entry, actor=actor, reason="legacy identifier allowed")
+    try:
+        with transaction.atomic():
+            entry.save()
+    except IntegrityError:  # added by someone else a moment ago
+        raise _already_listed() from None
+    return entry
+
+
+def legacy_identifier_update(*, entry: LegacyIdentifier, actor, reason: str, active: bool) -> LegacyIdentifier:
+    """Change an allow-list entry's reason, or stop (or resume) accepting the code."""
+    entry.reason, entry.active = reason, active
+    entry.full_clean()
+    attribute(entry, actor=actor, reason="legacy identifier changed")
+    with transaction.atomic():
+        entry.save()
+    return entry

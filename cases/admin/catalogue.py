@@ -1,13 +1,19 @@
 """The catalogue in the admin (DESIGN §4): administrators edit it, other staff read it, history keeps each change."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from creditportal.admin_base import ScopedModelAdmin
 
 from .. import calendar
-from ..models import CalendarDay, CatalogueItem, LegalSource, MeasureType, RulePeriod
+from ..forms import CalendarNoticeForm
+from ..models import CalendarDay, CatalogueItem, LegalSource, MeasureType, ProportionalityRule, RulePeriod
+from ..services.deadlines import calendar_notice_enter, deadlines_recompute
 
 MISSING_CALENDAR_WARNING = _(
     "The official holiday notice for %(years)s is not loaded: working-day deadlines in those years count "
@@ -16,12 +22,11 @@ MISSING_CALENDAR_WARNING = _(
 
 
 class MissingCalendarWarningMixin:
-    """Shows a warning on the changelist when the current or next year has no holiday-calendar rows."""
+    """Shows a warning on the changelist when this year, or from 1 November next year, has no calendar rows."""
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "GET":
-            this_year = timezone.localdate().year
-            missing = calendar.missing_years({this_year, this_year + 1})
+            missing = calendar.missing_years(timezone.localdate())
             if missing:
                 years = ", ".join(str(year) for year in sorted(missing))
                 self.message_user(request, MISSING_CALENDAR_WARNING % {"years": years}, messages.WARNING)
@@ -69,6 +74,17 @@ class MeasureTypeAdmin(ScopedModelAdmin):
     filter_horizontal = ["catalogue_items", "sources"]
 
 
+@admin.register(ProportionalityRule)
+class ProportionalityRuleAdmin(ScopedModelAdmin):
+    """Which measures, for how long at most, per conduct and severity (issue 20 §3)."""
+
+    list_display = ["catalogue_item", "severity", "measure_type", "max_duration_months", "valid_from", "valid_to"]
+    list_filter = ["severity", "confidence", "catalogue_item"]
+    list_select_related = ["catalogue_item", "measure_type"]
+    search_fields = ["catalogue_item__code", "measure_type__code"]
+    filter_horizontal = ["sources"]
+
+
 @admin.register(RulePeriod)
 class RulePeriodAdmin(MissingCalendarWarningMixin, ScopedModelAdmin):
     list_display = [
@@ -93,3 +109,47 @@ class CalendarDayAdmin(MissingCalendarWarningMixin, ScopedModelAdmin):
     list_filter = ["kind"]
     search_fields = ["name_zh", "name_en", "notice"]
     date_hierarchy = "date"
+
+    def get_urls(self):
+        notice = path("notice/", self.admin_site.admin_view(self.notice_view), name="cases_calendarday_notice")
+        return [notice, *super().get_urls()]
+
+    def save_model(self, request, obj, form, change):
+        """A single day changed: the open deadlines that may run through its year are counted again."""
+        super().save_model(request, obj, form, change)
+        self._recomputed(request, deadlines_recompute(actor=request.user, years={obj.date.year}))
+
+    def _recomputed(self, request, moved):
+        if moved:
+            self.message_user(
+                request,
+                _("%(count)s open deadline(s) were recomputed on the new calendar.") % {"count": len(moved)},
+                messages.INFO,
+            )
+
+    def notice_view(self, request):
+        """Enter a year's notice at once: its holiday blocks and make-up working days, with its source."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CalendarNoticeForm(request.POST or None, initial={"year": timezone.localdate().year + 1})
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                moved = calendar_notice_enter(
+                    actor=request.user, year=data["year"], notice=data["notice"], source=data["source"],
+                    holidays=data["holidays"], workdays=data["workdays"],
+                )  # fmt: skip
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                self.message_user(request, _("The holiday notice for %(year)s was entered.") % data, messages.SUCCESS)
+                self._recomputed(request, moved)
+                return redirect("admin:cases_calendarday_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Enter a year's holiday notice"),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cases/calendarday/notice.html", context)

@@ -4,6 +4,7 @@ from .evidence import Evidence
 from .filing import Filing, FilingAttachment, StatementAttachment
 from .notification import Notification
 from .permissions import CaseGroupObjectPermission, CaseUserObjectPermission
+from .proportionality import ProportionalityRule
 from .publication import Publication
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "MeasureType",
     "Notice",
     "Notification",
+    "ProportionalityRule",
     "Publication",
     "RulePeriod",
     "Sanction",

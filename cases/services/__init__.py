@@ -10,7 +10,7 @@ from .drafts import (
     measure_withdraw,
     submission_problems,
 )
-from .errors import ConflictError, FourEyesError
+from .errors import AuthorshipError, ConflictError, FourEyesError
 from .review import (
     case_approve,
     case_close_statement_window,
@@ -26,6 +26,7 @@ from .review import (
 )
 
 __all__ = [
+    "AuthorshipError",
     "ConflictError",
     "FourEyesError",
     "case_approve",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.permissions import require
 from audit.history import attribute
 
+from .. import proportionality
 from ..models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType, Sanction
 from ..workflow import EDITABLE_STATES
 from .access import case_grant_defaults
@@ -71,7 +72,8 @@ def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: 
             }
     if duration_months == 0:
         problems["duration_months"] = _("A duration must be at least one month.")
-    return problems
+    limits = proportionality.measure_problems(case=case, measure_type=measure_type, duration_months=duration_months)
+    return {**limits, **problems}
 
 
 def _require_draft(case: Case, actor) -> Case:

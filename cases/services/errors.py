@@ -17,3 +17,16 @@ class FourEyesError(PermissionDenied):
 
     def __init__(self):
         super().__init__(_("You submitted this case, so another supervisor must review and decide it."))
+
+
+class AuthorshipError(FourEyesError):
+    """Four-eyes on authorship: who wrote or changed a case's content never reviews or decides it (issue 20)."""
+
+    def __init__(self):
+        PermissionDenied.__init__(
+            self,
+            _(
+                "You wrote or changed the content of this case (draft, measures, legal document or evidence), "
+                "so another supervisor must review and decide it."
+            ),
+        )

@@ -31,6 +31,7 @@ from ..models import Case, CatalogueItem, Filing, Notice, Publication, Sanction
 from ..workflow import State
 from . import notifications
 from .notices import notice_issue
+from .retention import case_free_text_deidentify
 
 EndReason = Sanction.EndReason
 # The measures still in force or due to start (one definition: appeals and corrections use it too).
@@ -167,7 +168,7 @@ def case_records_deidentify(*, entity, actor, reason: str) -> int:
         attribute(publication, actor=actor, reason=reason)
         publication.save()
         changed += 1
-    return changed
+    return changed + case_free_text_deidentify(entity=entity, actor=actor, reason=reason)
 
 
 # -- finishing a transition -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from audit.history import attribute
 from .. import clocks, workflow
 from ..calendar import add_months
 from ..models import Case, Decision, Sanction, Statement
-from . import lifecycle, notifications
+from . import authorship, lifecycle, notifications
 from .drafts import submission_problems
 from .errors import ConflictError, FourEyesError
 from .lifecycle import transition_finish
@@ -70,6 +70,8 @@ def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int 
     require(actor, transition.action, locked)
     if _four_eyes_refused(transition, locked, actor):
         raise FourEyesError
+    if transition.four_eyes:
+        authorship.require_not_author(locked, actor)
     if transition.reason_required and not (reasons or "").strip():
         raise ValidationError({"reasons": ValidationError(_("State your reasons."), code="reasons_required")})
     if _submitter_only_refused(transition, locked, actor):

@@ -27,11 +27,11 @@ from accounts import roles
 from accounts.models import Department, User
 from audit import chain
 from cases import services
-from cases.models import CalendarDay, Case, CatalogueItem, LegalSource, MeasureType, RulePeriod
+from cases.models import CalendarDay, Case, CatalogueItem, LegalSource, MeasureType, ProportionalityRule, RulePeriod
 from cases.services.access import case_grant_user, case_revoke_user
 from cases.services.evidence import evidence_add
 from cases.services.sweep import sweep
-from entities.models import Entity, EntityRelation, Representative
+from entities.models import Entity, EntityRelation, LegacyIdentifier, Representative
 from entities.services import (
     entity_register,
     entity_reveal_identifier,
@@ -458,6 +458,18 @@ def _steps(world, caseworker, supervisor, firm, rep_acme):
         day = CalendarDay.objects.get(date=datetime.date(2031, 10, 1))
         _admin_save(browser(administrator), _change(CalendarDay, day.pk), name_en="National Day (1)")
 
+    def proportionality_rule(browser):
+        rule = ProportionalityRule.objects.order_by("pk").first()
+        _admin_save(browser(administrator), _change(ProportionalityRule, rule.pk), notes="Reviewed in the walk.")
+
+    def legacy_identifier_add(browser):
+        _admin_save(browser(administrator), _add(LegacyIdentifier), kind="uscc", identifier="91350203M0001QAY9B",
+                    reason="Printed on a pilot-region licence.")  # fmt: skip
+
+    def legacy_identifier_change(browser):
+        entry = LegacyIdentifier.objects.get(uscc="91350203M0001QAY9B")
+        _admin_save(browser(administrator), _change(LegacyIdentifier, entry.pk), reason="Licence seen.")
+
     def legal_source_add(browser):
         _admin_save(browser(administrator), _add(LegalSource), **{"code": "walk-source", "title_zh": "条例",
                     "title_en": "Regulation", "kind": "regulation"})  # fmt: skip
@@ -587,6 +599,9 @@ def _steps(world, caseworker, supervisor, firm, rep_acme):
         Step("admin: add a holiday", calendar_day_add),
         Step("admin: correct a holiday", calendar_day_change),
         Step("admin: add a legal source", legal_source_add),
+        Step("admin: proportionality rule", proportionality_rule),
+        Step("admin: allow a legacy credit code", legacy_identifier_add),
+        Step("admin: change a legacy credit code's reason", legacy_identifier_change),
         Step("admin: add a department", department_add),
         Step("admin: rename a department", department_change),
         Step("admin: add a user", user_add),
@@ -698,6 +713,7 @@ def test_the_walk_covers_every_tracked_model_staff_can_write_in_the_admin(superu
         "entities.Entity", "entities.EntityRelation", "entities.Representative", "cases.Case", "cases.LegalDocument",
         "cases.Sanction", "cases.Evidence", "cases.CatalogueItem", "cases.MeasureType", "cases.RulePeriod",
         "cases.CalendarDay", "cases.LegalSource", "accounts.Department", "accounts.User",
+        "cases.ProportionalityRule", "entities.LegacyIdentifier",
     }  # fmt: skip
     request = RequestFactory().get("/admin/")
     request.user = superuser

@@ -68,7 +68,7 @@ def test_real_run_de_identifies_audits_and_keeps_the_chain_verifiable(person):
     newest = Entity.history.filter(id=person.pk).order_by("-history_id").first()
     assert newest.history_user.username == settings.LIFECYCLE_SYSTEM_USERNAME
     assert "retention period ended" in newest.history_change_reason
-    rehash = ChainLink.objects.filter(kind=ChainLink.Kind.REHASH)
+    rehash = ChainLink.objects.filter(kind=ChainLink.Kind.REHASH, table=Entity.history.model._meta.db_table)
     assert rehash.count() == rows and all("retention period ended" in link.note for link in rehash)
     assert chain.verify() == []
     verified = io.StringIO()
@@ -139,4 +139,47 @@ def test_notices_and_the_published_entry_lose_the_name_too(db, make_draft, casew
     # Nor do their history rows keep it; the chain records each purge and still verifies.
     for history in (Notice.history.filter(case=case), Publication.history.filter(case=case)):
         assert not any("Qian Shiyi" in str(row.__dict__) for row in history)
+    assert chain.verify() == []
+
+
+def test_free_text_and_file_names_are_de_identified_history_included(db, make_draft, caseworker, supervisor):
+    """Issue 20 §5: descriptions, statements, reasons and uploaded file names name the person too."""
+    from audit.history import attribute
+    from cases.models import Case, Decision, Evidence, Statement
+    from cases.services.lifecycle import case_expire, system_actor
+    from cases.services.retention import DEIDENTIFIED_FILE_NAME, DEIDENTIFIED_TEXT
+
+    person = EntityFactory(person=True, name="Sun Shiyi")
+    draft = make_draft(entity=person, measures=PERSON_MEASURES)
+    services.case_update(
+        case=draft, actor=caseworker, facts="Sun Shiyi evaded tax in 2025.", catalogue_item=draft.catalogue_item,
+        severity=draft.severity, internal_notes="Sun Shiyi's brother called.",
+    )  # fmt: skip
+    evidence = Evidence(
+        case=draft, file="2026/12/x", original_name="sun-shiyi-bank-statement.pdf", content_type="application/pdf",
+        size=1, sha256="0" * 64, description="Sun Shiyi's bank statement", uploaded_by=caseworker,
+    )  # fmt: skip
+    attribute(evidence, actor=caseworker, reason="evidence uploaded")
+    evidence.save()
+    case = services.case_submit(case=draft, actor=caseworker)
+    case = services.case_approve(case=case, actor=supervisor, reasons="Sun Shiyi admitted it.")
+    case = services.case_record_statement(case=case, actor=caseworker, text="I, Sun Shiyi, object.")
+    case = services.case_sanction(case=case, actor=supervisor, reasons="Sun Shiyi's objection fails.")
+    case = case_expire(case=case, actor=system_actor(), today=case.record_ends_on)
+
+    assert "1 person(s) de-identified" in _run()
+    case = Case.objects.get(pk=case.pk)
+    assert (case.facts, case.internal_notes) == (DEIDENTIFIED_TEXT, "")
+    assert {d.reasons for d in Decision.objects.filter(case=case)} == {DEIDENTIFIED_TEXT}
+    assert Statement.objects.get(case=case).text == DEIDENTIFIED_TEXT
+    evidence.refresh_from_db()
+    assert (evidence.original_name, evidence.description) == (DEIDENTIFIED_FILE_NAME, "")
+    for history in (
+        Case.history.filter(id=case.pk),
+        Decision.history.filter(case_id=case.pk),
+        Statement.history.filter(case_id=case.pk),
+        Evidence.history.filter(case_id=case.pk),
+    ):
+        assert history.exists()
+        assert not any("Sun Shiyi" in str(row.__dict__) or "sun-shiyi" in str(row.__dict__) for row in history)
     assert chain.verify() == []

@@ -1,4 +1,4 @@
-"""Working days under the State Council's holiday notices, with a weekends-only fallback for years not loaded."""
+"""Working days under the State Council's holiday notices, with a statutory-holiday fallback for years not loaded."""
 
 import datetime
 import logging
@@ -122,16 +122,18 @@ def test_loaded_and_missing_years():
     assert calendar.missing_years({2026, 2027}) == set()
 
 
-def test_a_year_without_a_notice_counts_weekends_only_and_warns_once(calendar_warnings):
-    # 2027's notice is not loaded: Friday 29 January + 5 is the next Friday, whatever the holidays turn out to be.
-    assert calendar.add_working_days(D(2027, 1, 29), 5) == D(2027, 2, 5)
-    assert calendar.is_working_day(D(2027, 2, 8)) is True
+def test_a_year_without_a_notice_counts_its_statutory_holidays_and_warns_once(calendar_warnings):
+    # 2027's notice is not loaded: the statutory Spring Festival (eve 5 February, lunar date computed, with the
+    # law's weekday substitutes to 10 February) is skipped; no make-up working day is assumed.
+    assert calendar.add_working_days(D(2027, 1, 29), 5) == D(2027, 2, 11)
+    assert calendar.is_working_day(D(2027, 2, 8)) is False
     assert calendar.is_working_day(D(2027, 2, 6)) is False
-    assert calendar.working_days_between(D(2027, 1, 29), D(2027, 2, 5)) == 5
+    assert calendar.is_working_day(D(2027, 2, 11)) is True
+    assert calendar.working_days_between(D(2027, 1, 29), D(2027, 2, 11)) == 5
     messages = [r.getMessage() for r in calendar_warnings]
     assert messages == [
-        "No holiday notice is loaded for 2027: working days in that year count weekends only. "
-        "Load the notice's holidays and make-up working days."
+        "No holiday notice is loaded for 2027: working days in that year count weekends and the statutory "
+        "holidays only, and deadlines are provisional. Load the notice's holidays and make-up working days."
     ]
 
 

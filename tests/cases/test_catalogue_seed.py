@@ -20,6 +20,7 @@ seed_migration = importlib.import_module("cases.migrations.0003_seed_catalogue")
 appeal_migration = importlib.import_module("cases.migrations.0005_lifecycle")
 # 0008 adds the review deadlines of appeals and (before 2025) of credit repair.
 review_migration = importlib.import_module("cases.migrations.0008_review_deadlines")
+proportionality_migration = importlib.import_module("cases.migrations.0013_proportionality_rules")
 DATA_DIR = Path(seed_migration.__file__).resolve().parent.parent / "data"
 CATALOGUE = json.loads((DATA_DIR / "catalogue-2026-11-27.json").read_text(encoding="utf-8"))
 FROZEN = {
@@ -179,7 +180,8 @@ def test_reverse_deletes_exactly_what_it_created():
         code="added_by_an_administrator", name_zh="测试", name_en="Test", legal_basis_zh="-", legal_basis_en="-",
         default_severity="general", publishable="no", confidence="inferred",
     )  # fmt: skip
-    review_migration.remove(_state_apps("0008_review_deadlines"), None)  # reversed first, as migrate does
+    proportionality_migration.unseed(_state_apps("0013_proportionality_rules"), None)  # reversed first, as migrate does
+    review_migration.remove(_state_apps("0008_review_deadlines"), None)
     appeal_migration.unseed_appeal_periods(_state_apps("0005_lifecycle"), None)
     seed_migration.unseed(apps, None)
     assert _counts() == {model.__name__: 0 for model in SEEDED} | {"CatalogueItem": 1}
@@ -200,6 +202,7 @@ def test_reverse_deletes_exactly_what_it_created():
 
 def test_an_unknown_code_fails_loudly(monkeypatch):
     apps = _state_apps("0003_seed_catalogue")
+    proportionality_migration.unseed(_state_apps("0013_proportionality_rules"), None)
     seed_migration.unseed(apps, None)
     data = json.loads(json.dumps(CATALOGUE))
     data["measure_types"][0]["applies_to_catalogue_items"] = ["no_such_item"]

@@ -22,11 +22,20 @@ from accounts import roles
 from audit.history import attribute
 from audit.models import AccessLog
 from cases import services
-from cases.models import CalendarDay, CatalogueItem, LegalSource, MeasureType, Notification, Publication, RulePeriod
+from cases.models import (
+    CalendarDay,
+    CatalogueItem,
+    LegalSource,
+    MeasureType,
+    Notification,
+    ProportionalityRule,
+    Publication,
+    RulePeriod,
+)  # fmt: skip
 from cases.services.evidence import evidence_add
 from cases.services.filings import portal_appeal_file
 from entities.models import EntityRelation, Representative
-from entities.services import entity_reveal_identifier, relation_add, representative_add
+from entities.services import entity_reveal_identifier, legacy_identifier_add, relation_add, representative_add
 from portal.services import representative_invite
 from tests.factories import DepartmentFactory, EntityFactory, UserFactory
 
@@ -102,6 +111,19 @@ MATRIX = {
     "admin:cases_calendarday_history":       "302 200 200 200 200 200 200 302",
     "admin:cases_calendarday_simple_history": "302 200 200 200 200 200 200 302",
     "admin:cases_calendarday_delete":        "302 403 403 403 403 403 403 302",
+    "admin:cases_calendarday_notice":        "302 403 403 403 403 403 200 302",
+    "admin:cases_proportionalityrule_changelist": "302 200 200 200 200 200 200 302",
+    "admin:cases_proportionalityrule_add":   "302 403 403 403 403 403 200 302",
+    "admin:cases_proportionalityrule_change": "302 200 200 200 200 200 200 302",
+    "admin:cases_proportionalityrule_history": "302 200 200 200 200 200 200 302",
+    "admin:cases_proportionalityrule_simple_history": "302 200 200 200 200 200 200 302",
+    "admin:cases_proportionalityrule_delete": "302 403 403 403 403 403 403 302",
+    "admin:entities_legacyidentifier_changelist": "302 403 403 403 403 403 200 302",
+    "admin:entities_legacyidentifier_add":   "302 403 403 403 403 403 200 302",
+    "admin:entities_legacyidentifier_change": "302 404 404 404 404 404 200 302",
+    "admin:entities_legacyidentifier_history": "302 404 404 404 404 404 200 302",
+    "admin:entities_legacyidentifier_simple_history": "302 404 404 404 404 404 200 302",
+    "admin:entities_legacyidentifier_delete": "302 404 404 404 404 404 403 302",
     # entity registry (one registry shared by every department)
     "admin:entities_entity_changelist":      "302 200 200 200 200 200 200 302",
     "admin:entities_entity_export":          "302 200 200 200 200 200 200 302",
@@ -303,6 +325,10 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
         "ruleperiod": RulePeriod.objects.first(),
         "legalsource": LegalSource.objects.first(),
         "calendarday": CalendarDay.objects.first(),
+        "proportionalityrule": ProportionalityRule.objects.first(),
+        "legacyidentifier": legacy_identifier_add(
+            actor=actors["administrator"], kind="uscc", identifier="91350203M0001QAY9B", reason="pilot licence"
+        ),
         "department": DepartmentFactory(code="CUS", name="Customs"),
         "user": caseworker,
         "group": Group.objects.get(name=roles.CASEWORKER),
@@ -340,7 +366,7 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
         username="cw_tax", ip_address="127.0.0.1", user_agent="test", failures_since_start=1
     )
     objects["totpdevice"] = TOTPDevice.objects.create(user=caseworker, name="phone", confirmed=True)
-    for key in ("catalogueitem", "measuretype", "ruleperiod", "legalsource", "calendarday"):
+    for key in ("catalogueitem", "measuretype", "ruleperiod", "legalsource", "calendarday", "proportionalityrule"):
         # Seeded rows have no history yet; one edit gives the history pages something to show.
         attribute(objects[key], actor=actors["administrator"], reason="matrix")
         objects[key].save()

@@ -112,6 +112,8 @@ DEMO_STEPS = {
 }
 # Credit repair is possible at once for the minor tier (NDRC Order 36: as soon as the legal duty is performed).
 DEMO_MINOR = {"repair_pending", State.REPAIRED}
+# The proportionality table allows minor conduct measures of at most 3 months (cases/data/README.md).
+DEMO_MINOR_MAX_MONTHS = 3
 DEMO_CASE_STATES = [
     (State.DRAFT, "acme"),
     (State.SUBMITTED, "acme"),
@@ -277,6 +279,8 @@ class Command(BaseCommand):
             issued_on=timezone.localdate() - datetime.timedelta(days=30 + n),
         )
         for measure_code, months in measures:
+            if target in DEMO_MINOR and months:
+                months = min(months, DEMO_MINOR_MAX_MONTHS)
             services.measure_propose(
                 case=case, actor=caseworker, measure_type=MeasureType.objects.get(code=measure_code),
                 duration_months=months,

@@ -1,0 +1,30 @@
+"""System checks of the cases app (run by ``migrate`` and ``manage.py check --database default``)."""
+
+from django.core import checks
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+
+@checks.register(checks.Tags.database)
+def holiday_notice_loaded(app_configs=None, **kwargs):
+    """From 1 November, warn when this or next year's holiday notice is not loaded (issue 20 §4)."""
+    from django.db import DatabaseError
+
+    from .calendar import missing_years
+
+    try:
+        missing = missing_years(timezone.localdate())
+    except DatabaseError:  # not migrated yet: migrate itself runs the check again afterwards
+        return []
+    return [
+        checks.Warning(
+            _("The State Council holiday notice for %(year)s is not loaded.") % {"year": year},
+            hint=_(
+                "Deadlines in %(year)s count the statutory holidays only and are provisional. Enter the notice "
+                "(holidays and make-up working days) in the admin: Holiday calendar → Enter a year's notice."
+            )
+            % {"year": year},
+            id="cases.W001",
+        )
+        for year in sorted(missing)
+    ]
