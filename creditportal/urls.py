@@ -17,4 +17,5 @@ urlpatterns = [
     path("account/", include("accounts.urls")),
     path("cases/", include("cases.urls")),
     path("portal/", include("portal.urls")),
+    path("register/", include("register.urls")),
 ]

@@ -4,6 +4,8 @@ The database still comes from DATABASE_URL, so the same suite runs on SQLite and
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "1")
 
@@ -12,3 +14,4 @@ from creditportal.settings import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test speed only
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT = None  # whitenoise serves from the finders in tests; no collectstatic output needed
+REGISTER_DOWNLOAD_ROOT = Path(tempfile.mkdtemp(prefix="creditportal-register-"))  # never the real var/ directory
