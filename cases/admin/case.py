@@ -34,6 +34,7 @@ from ..forms import (
 from ..models import Case, Decision, Evidence, Filing, LegalDocument, Notice, Sanction, Statement
 from ..services import access
 from ..workflow import Role, State
+from .challenges import LegalChallengeAdminMixin
 from .lifecycle import PublicationInline, clocks_html
 
 # The date a case waits on in each state: what "due" and "overdue" mean on lists and in the queue.
@@ -298,7 +299,7 @@ def transitions_for(user, case: Case, request=None) -> list[workflow.Transition]
 
 
 @admin.register(Case)
-class CaseAdmin(ScopedModelAdmin):
+class CaseAdmin(LegalChallengeAdminMixin, ScopedModelAdmin):
     form = CaseForm
     inlines = [
         LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline,
@@ -450,6 +451,7 @@ class CaseAdmin(ScopedModelAdmin):
             path("queue/", view(self.queue_view), name="cases_case_queue"),
             path("<int:object_id>/act/<slug:name>/", view(self.transition_view), name="cases_case_transition"),
             path("<int:object_id>/access/", view(self.access_view), name="cases_case_access"),
+            *self.legal_challenge_urls(),
             *super().get_urls(),
         ]
 
@@ -459,6 +461,9 @@ class CaseAdmin(ScopedModelAdmin):
             **(extra_context or {}),
             "transitions": transitions_for(request.user, obj, request) if obj else [],
             "can_manage_access": bool(obj) and (request.user.is_superuser or request_can(request, "review", obj)),
+            "can_record_challenge": bool(obj)
+            and obj.state == State.SANCTIONED
+            and (request.user.is_superuser or request_can(request, "review", obj)),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
