@@ -59,11 +59,11 @@ def log_append(*, token: str, event: str, content: dict, on: datetime.date) -> L
     """Append one event; call inside the transaction that changed the listing."""
     with transaction.atomic():
         _lock()
-        prev = LogEntry.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
+        last_seq, prev = LogEntry.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
         digest = content_hash(content)
         fields = {"token": token, "event": event, "on": on.isoformat(), "content_digest": digest}
         return LogEntry.objects.create(
-            token=token, event=event, on=on, content_hash=digest, prev_hash=prev,
+            seq=last_seq + 1, token=token, event=event, on=on, content_hash=digest, prev_hash=prev,
             hash=entry_hash(prev_hash=prev, **fields),
         )  # fmt: skip
 

@@ -84,7 +84,8 @@ class LogEntry(models.Model):
         AMEND = "amend", _("amended")
         END = "end", _("ended")
 
-    seq = models.BigAutoField(primary_key=True)
+    # Numbered by ``log_append`` under its lock, not by a database sequence: a rolled-back append leaves no gap.
+    seq = models.PositiveBigIntegerField(primary_key=True)
     token = models.CharField(_("public identifier"), max_length=32, db_index=True)
     event = models.CharField(_("event"), max_length=16, choices=Event.choices)
     on = models.DateField(_("date"))
