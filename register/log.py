@@ -1,8 +1,9 @@
 """The public, hash-chained publication log with an Ed25519-signed head (issue 18).
 
-Every time a listing is published, amended or ended, :func:`log_append` adds a :class:`~register.models.LogEntry`
-whose link hash covers the previous one — the audit chain's own primitives (``audit.chain.link_hash`` over
-``content_hash`` of the public content), with the table name ``register_log``. :func:`signed_head` signs the
+Every time a listing is published, amended or ended, :func:`log_append` adds a
+:class:`~register.models.PublicationEvent` whose link hash covers the previous one — the audit chain's own
+primitives (``audit.chain.link_hash`` over ``content_hash`` of the public content), with the table name
+``register_log``. :func:`signed_head` signs the
 newest link with the register's Ed25519 key (``REGISTER_LOG_SIGNING_KEY``), a key that signs nothing else; the
 public key is published beside the log. :func:`verify_lines` checks a downloaded copy without any database: the
 entries follow each other, each hash is right, and the head's signature holds — so an edited, removed or
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from audit.chain import GENESIS, content_hash, link_hash
 
-from .models import LogEntry
+from .models import PublicationEvent
 
 TABLE = "register_log"
 # Arbitrary constant naming the log's advisory lock ("reglog" in ASCII): appends are serialised.
@@ -55,20 +56,20 @@ def entry_hash(*, prev_hash: str, token: str, event: str, on: str, content_diges
     return link_hash(prev_hash=prev_hash, table=TABLE, row_pk=token, kind=event, row_hash=content_digest, note=on)
 
 
-def log_append(*, token: str, event: str, content: dict, on: datetime.date) -> LogEntry:
+def log_append(*, token: str, event: str, content: dict, on: datetime.date) -> PublicationEvent:
     """Append one event; call inside the transaction that changed the listing."""
     with transaction.atomic():
         _lock()
-        last_seq, prev = LogEntry.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+        last_seq, prev = PublicationEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
         digest = content_hash(content)
         fields = {"token": token, "event": event, "on": on.isoformat(), "content_digest": digest}
-        return LogEntry.objects.create(
+        return PublicationEvent.objects.create(
             seq=last_seq + 1, token=token, event=event, on=on, content_hash=digest, prev_hash=prev,
             hash=entry_hash(prev_hash=prev, **fields),
         )  # fmt: skip
 
 
-def entry_record(entry: LogEntry) -> dict:
+def entry_record(entry: PublicationEvent) -> dict:
     return {
         "seq": entry.seq, "token": entry.token, "event": entry.event, "on": entry.on.isoformat(),
         "content_hash": entry.content_hash, "prev_hash": entry.prev_hash, "hash": entry.hash,
@@ -81,7 +82,7 @@ def _head_payload(seq: int, hash_: str, signed_at: str) -> bytes:
 
 def signed_head() -> dict:
     """The newest entry's sequence number and hash, signed now."""
-    last = LogEntry.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+    last = PublicationEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
     signed_at = timezone.now().isoformat()
     signature = _private_key().sign(_head_payload(last[0], last[1], signed_at))
     return {
@@ -96,7 +97,8 @@ def log_lines(*, chunk_size: int = 2000) -> Iterator[str]:
     last = 0
     head = signed_head()  # signed first: entries appended meanwhile are simply after the head
     while True:
-        page = list(LogEntry.objects.filter(seq__gt=last, seq__lte=head["head"]["seq"]).order_by("seq")[:chunk_size])
+        events = PublicationEvent.objects.filter(seq__gt=last, seq__lte=head["head"]["seq"])
+        page = list(events.order_by("seq")[:chunk_size])
         if not page:
             break
         for entry in page:

@@ -71,7 +71,7 @@ class Listing(models.Model):
         return self.name
 
 
-class LogEntry(models.Model):
+class PublicationEvent(models.Model):
     """One event of the public publication log (issue 18): a listing published, amended or ended.
 
     Digests only — the record's token, the event, the day and the SHA-256 of its public content — chained with the

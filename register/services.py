@@ -15,7 +15,7 @@ from django.utils import timezone
 from cases.selectors.publications import publication_ids_of_case, register_rows
 
 from .log import log_append
-from .models import Listing, LogEntry
+from .models import Listing, PublicationEvent
 
 VERSION_KEY = "register:version"
 
@@ -46,11 +46,11 @@ def _log_event(before: Listing | None, row) -> str | None:
     was = before is not None and _shown(before.listed, before.minor, before.ended_on)
     now = _shown(row.listed, row.minor, row.ended_on)
     if now and not was:
-        return LogEntry.Event.PUBLISH
+        return PublicationEvent.Event.PUBLISH
     if was and not now:
-        return LogEntry.Event.END
+        return PublicationEvent.Event.END
     if was and now and before.content != row.content:
-        return LogEntry.Event.AMEND
+        return PublicationEvent.Event.AMEND
     return None
 
 

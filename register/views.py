@@ -14,7 +14,7 @@ from .downloads import FORMATS, download_etag, download_path, download_regenerat
 from .forms import RegisterSearchForm
 from .http import cached_publicly, rate_limited
 from .log import log_lines, signed_head
-from .models import LogEntry
+from .models import PublicationEvent
 from .selectors import MAX_RESULTS, listing_get, listing_search
 
 PAGE_SIZE = 20
@@ -107,7 +107,7 @@ def download(request, fmt):
 @cached_publicly
 def log(request):
     """The publication log, newest first, with the signed head and the key to check it with."""
-    page = Paginator(LogEntry.objects.order_by("-seq"), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(PublicationEvent.objects.order_by("-seq"), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "register/log.html", {"page": page, "head": signed_head()})
 
 

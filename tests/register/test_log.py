@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from cases.services.lifecycle import end_publication, system_actor
 from register.log import public_key_b64, verify_lines
-from register.models import LogEntry
+from register.models import PublicationEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def _write(path, lines):
 
 
 def test_publish_amend_and_end_are_logged_with_digests_only(log_file):
-    assert list(LogEntry.objects.values_list("event", flat=True)) == ["publish", "amend", "end"]
+    assert list(PublicationEvent.objects.values_list("event", flat=True)) == ["publish", "amend", "end"]
     text = log_file.read_text(encoding="utf-8")
     assert "ACME" not in text and "Paid." not in text
     head = json.loads(_lines(log_file)[-1])
