@@ -15,3 +15,4 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # test spe
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 STATIC_ROOT = None  # whitenoise serves from the finders in tests; no collectstatic output needed
 REGISTER_DOWNLOAD_ROOT = Path(tempfile.mkdtemp(prefix="creditportal-register-"))  # never the real var/ directory
+REGISTER_RATE_LIMIT = 10_000  # the whole suite shares one client address; tests of the limit set their own
