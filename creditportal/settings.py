@@ -23,6 +23,7 @@ DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"  # noqa: S105  # nosec B105
 _DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDE="
 _DEV_FIELD_HASH_KEY = "dev-only-blind-index-key-do-not-use-in-production"
+_DEV_REGISTER_LOG_SIGNING_KEY = "ZGV2LW9ubHktcmVnaXN0ZXItbG9nLWtleS0wMDAwMDA="  # nosec B105
 
 
 def _secret(name, dev_default):
@@ -42,6 +43,10 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or [
     _secret("FIELD_ENCRYPTION_KEYS", _DEV_FIELD_ENCRYPTION_KEY)
 ]
 FIELD_HASH_KEY = _secret("FIELD_HASH_KEY", _DEV_FIELD_HASH_KEY)
+# Ed25519 private key (32 raw bytes, base64) signing the public register's publication log and nothing else
+# (issue 18): `python -c "import base64,os; print(base64.b64encode(os.urandom(32)).decode())"`. Without it (and
+# DEBUG off) the log page and its download answer an error; everything else runs.
+REGISTER_LOG_SIGNING_KEY = env("REGISTER_LOG_SIGNING_KEY", default=_DEV_REGISTER_LOG_SIGNING_KEY if DEBUG else "")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -72,6 +77,7 @@ INSTALLED_APPS = [
     "cases",
     "portal",
     "dashboards",
+    "register",
     "creditportal",
     # Development only (demo data, the benchmark's generator); above every app, imported by none.
     "demo",
@@ -393,3 +399,11 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASE_ROUTERS = ["creditportal.replica.ReplicaRouter"]
     MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
                       "creditportal.replica.ReplicaReadsMiddleware")  # fmt: skip
+# The public credit register (issue 18): requests per client address per window, then the 429 page; how long
+# shared caches may keep a page (entries changed meanwhile get a new ETag at once).
+REGISTER_RATE_LIMIT = env.int("REGISTER_RATE_LIMIT", default=60)
+REGISTER_RATE_WINDOW_SECONDS = env.int("REGISTER_RATE_WINDOW_SECONDS", default=60)
+REGISTER_CACHE_SECONDS = env.int("REGISTER_CACHE_SECONDS", default=60)
+# Where the background task writes the bulk downloads, and the site address their record links start with.
+REGISTER_DOWNLOAD_ROOT = env.path("REGISTER_DOWNLOAD_ROOT", default=VAR_DIR / "register")
+REGISTER_PUBLIC_BASE_URL = env("REGISTER_PUBLIC_BASE_URL", default="http://localhost:8000")

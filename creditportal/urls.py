@@ -22,4 +22,5 @@ urlpatterns = [
     path("cases/", include("cases.urls")),
     path("portal/", include("portal.urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("register/", include("register.urls")),
 ]

@@ -4,6 +4,8 @@ The database still comes from DATABASE_URL, so the same suite runs on SQLite and
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DEBUG", "1")
 
@@ -19,3 +21,5 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # points the `replica` alias at the real replica (which streams the test database too) where it needs it.
 if "replica" in DATABASES:  # noqa: F405
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}  # noqa: F405
+REGISTER_DOWNLOAD_ROOT = Path(tempfile.mkdtemp(prefix="creditportal-register-"))  # never the real var/ directory
+REGISTER_RATE_LIMIT = 10_000  # the whole suite shares one client address; tests of the limit set their own

@@ -21,8 +21,10 @@ from ..forms import (
 )
 from ..models import Case, Decision, Evidence, Filing, LegalDocument, Notice, Sanction, Statement
 from ..selectors.queues import DUE_DATE
+from ..workflow import State
 from . import access as access_views
 from . import workflow as workflow_views
+from .challenges import LegalChallengeAdminMixin
 from .lifecycle import PublicationInline, clocks_html
 
 
@@ -215,7 +217,7 @@ class FilingInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ExportMixin, ScopedModelAdmin):
+class CaseAdmin(LegalChallengeAdminMixin, ExportMixin, ScopedModelAdmin):
     form = CaseForm
     inlines = [
         LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline,
@@ -371,6 +373,7 @@ class CaseAdmin(ExportMixin, ScopedModelAdmin):
             path("queue/", view(self.queue_view), name="cases_case_queue"),
             path("<int:object_id>/act/<slug:name>/", view(self.transition_view), name="cases_case_transition"),
             path("<int:object_id>/access/", view(self.access_view), name="cases_case_access"),
+            *self.legal_challenge_urls(),
             *super().get_urls(),
         ]
 
@@ -380,6 +383,9 @@ class CaseAdmin(ExportMixin, ScopedModelAdmin):
             **(extra_context or {}),
             "transitions": workflow_views.transitions_for(request.user, obj, request) if obj else [],
             "can_manage_access": bool(obj) and (request.user.is_superuser or request_can(request, "review", obj)),
+            "can_record_challenge": bool(obj)
+            and obj.state == State.SANCTIONED
+            and (request.user.is_superuser or request_can(request, "review", obj)),
         }
         return super().change_view(request, object_id, form_url, extra_context)
 

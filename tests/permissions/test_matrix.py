@@ -37,6 +37,7 @@ from cases.services.filings import portal_appeal_file
 from entities.models import EntityRelation, Representative
 from entities.services import entity_reveal_identifier, legacy_identifier_add, relation_add, representative_add
 from portal.services import representative_invite
+from register.models import Listing
 from tests.factories import DepartmentFactory, EntityFactory, UserFactory
 
 ACTORS = ["anonymous", "cw_tax", "sup_tax", "cw_mkt", "reviewer", "auditor", "administrator", "representative"]
@@ -246,6 +247,15 @@ MATRIX = {
     "portal:filing_receipt":                 "302 302 302 302 302 302 302 200",
     "portal:filing_supplement":              "302 302 302 302 302 302 302 200",
     "portal:public_statement":               "302 302 302 302 302 302 302 200",
+    # the public credit register: everyone, signed in or not, sees the same (issue 18)
+    "register:search":                       "200 200 200 200 200 200 200 200",
+    "register:record":                       "200 200 200 200 200 200 200 200",
+    "register:download":                     "200 200 200 200 200 200 200 200",
+    "register:log":                          "200 200 200 200 200 200 200 200",
+    "register:log_download":                 "200 200 200 200 200 200 200 200",
+    "register:language":                     "302 302 302 302 302 302 302 302",
+    # recording a legal challenge on the sanctioned case: supervisors of its department
+    "admin:cases_case_legal_challenge":      "302 403 200 404 403 403 404 302",
 }  # fmt: skip
 
 # URL patterns without a name, keyed by their route, and how the matrix names them.
@@ -432,6 +442,12 @@ def _request(key, objects):
         "portal:public_statement": lambda: reverse("portal:public_statement", args=[portal_case.pk]),
         "portal:repair_apply": lambda: reverse("portal:repair_apply", args=[portal_case.pk]),
         "portal:filing_receipt": lambda: reverse("portal:filing_receipt", args=[portal_case.pk, objects["filing"].pk]),
+        "admin:cases_case_legal_challenge": lambda: reverse("admin:cases_case_legal_challenge", args=[portal_case.pk]),
+        "register:record": lambda: reverse(
+            "register:record", args=[Listing.objects.get(publication=objects["publication"]).token]
+        ),
+        "register:download": lambda: reverse("register:download", args=["csv"]),
+        "register:language": lambda: reverse("register:language", args=["en"]),
     }
     if name in special:
         return "GET", special[name]()

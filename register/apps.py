@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterConfig(AppConfig):
+    name = "register"
+    verbose_name = _("Public credit register")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+
+        from cases.models import Case, Publication
+        from creditportal.health import register_readiness_check
+
+        from . import monitor, signals
+
+        # A publication or its case changed: refresh its register entry (and with it caches and downloads).
+        post_save.connect(signals.on_publication_saved, sender=Publication, dispatch_uid="register.publication")
+        post_save.connect(signals.on_case_saved, sender=Case, dispatch_uid="register.case")
+        # Not critical: the condition is fleet-wide (every server reads the same database); /readyz reports it as a
+        # warning for the alert, and `check_register` exits 1 from its timer (docs/operations.md).
+        register_readiness_check("register_monitor", monitor.readiness_problem, critical=False)

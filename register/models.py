@@ -1,0 +1,103 @@
+"""The register's index of published cases (issue 18): what is searched, filtered and shown, nothing more.
+
+Each :class:`Listing` mirrors one ``cases.Publication`` through ``cases.selectors.publications`` — the
+allow-listed public content (``content``) and the ids and dates it is searched by. It is refreshed whenever
+the publication or its case is saved (``register.signals``); whether it is shown is decided at read time from
+its dates (:meth:`ListingQuerySet.visible`), so an entry leaves the register on the day it ends even before
+anything is written. Record URLs use ``token``, a random opaque identifier, never the primary key.
+"""
+
+import datetime
+import secrets
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_BYTES = 16
+
+
+def new_token() -> str:
+    """22 URL-safe characters, 128 random bits: record URLs cannot be guessed or counted."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+class ListingQuerySet(models.QuerySet):
+    def visible(self, on: datetime.date | None = None):
+        """What the public may see on ``on``: listed, started, not ended, before the maximum, never a minor."""
+        on = on or timezone.localdate()
+        return self.filter(listed=True, minor=False, published_from__lte=on, ended_on__isnull=True, max_end_on__gt=on)
+
+
+class Listing(models.Model):
+    publication = models.OneToOneField(
+        "cases.Publication", verbose_name=_("publication"), on_delete=models.CASCADE, related_name="register_listing"
+    )
+    token = models.CharField(_("public identifier"), max_length=32, unique=True, default=new_token, editable=False)
+    content = models.JSONField(_("public content"))
+    name = models.CharField(_("name"), max_length=200)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
+    natural_person = models.BooleanField(_("natural person"))
+    minor = models.BooleanField(_("minor"))
+    listed = models.BooleanField(_("listed"))
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("deciding department"), on_delete=models.PROTECT, related_name="+"
+    )
+    catalogue_item = models.ForeignKey(
+        "cases.CatalogueItem", verbose_name=_("conduct"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    measure_types = models.ManyToManyField("cases.MeasureType", verbose_name=_("measures"), related_name="+")
+    decided_on = models.DateField(_("decision date"), null=True)
+    published_from = models.DateField(_("published from"))
+    max_end_on = models.DateField(_("latest end"))
+    ended_on = models.DateField(_("ended on"), null=True)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    objects = ListingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("register entry")
+        verbose_name_plural = _("register entries")
+        ordering = ["-decided_on", "-id"]
+        indexes = [
+            # Name search is ``name__icontains`` = ``UPPER(name) LIKE``: a trigram index (PostgreSQL only, 0001).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="register_listing_name_trgm"),
+            models.Index(fields=["-decided_on", "-id"], name="register_listing_order_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PublicationEvent(models.Model):
+    """One event of the public publication log (issue 18): a listing published, amended or ended.
+
+    Digests only — the record's token, the event, the day and the SHA-256 of its public content — chained with the
+    audit chain's primitives (``audit.chain.content_hash``, ``link_hash``), so a copy in anyone's hands proves
+    later whether an entry was edited, removed, reordered or backdated. Append-only: only ``register.log`` writes.
+    """
+
+    class Event(models.TextChoices):
+        PUBLISH = "publish", _("published")
+        AMEND = "amend", _("amended")
+        END = "end", _("ended")
+
+    # Numbered by ``log_append`` under its lock, not by a database sequence: a rolled-back append leaves no gap.
+    seq = models.PositiveBigIntegerField(primary_key=True)
+    token = models.CharField(_("public identifier"), max_length=32, db_index=True)
+    event = models.CharField(_("event"), max_length=16, choices=Event.choices)
+    on = models.DateField(_("date"))
+    content_hash = models.CharField(_("content digest"), max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("publication log entry")
+        verbose_name_plural = _("publication log")
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"#{self.seq} {self.event} {self.token}"
