@@ -41,7 +41,7 @@ run: demo ## Run the portal with demo data on http://127.0.0.1:8000 (another add
 PYTEST_WORKERS ?= auto
 
 # The demo's development keys, so its encrypted data still reads with DEBUG off (loopback only: PLAIN_HTTP).
-DEV_KEYS = $$($(PY) -c 'import creditportal.settings as s; print(f"SECRET_KEY={s._DEV_SECRET_KEY} FIELD_ENCRYPTION_KEYS={s._DEV_FIELD_ENCRYPTION_KEY} FIELD_HASH_KEY={s._DEV_FIELD_HASH_KEY}")')
+DEV_KEYS = $$($(PY) -c 'import creditportal.settings as s; print(f"SECRET_KEY={s._DEV_SECRET_KEY} FIELD_ENCRYPTION_KEYS={s._DEV_FIELD_ENCRYPTION_KEY} FIELD_HASH_KEY={s._DEV_FIELD_HASH_KEY} REGISTER_LOG_SIGNING_KEY={s._DEV_REGISTER_LOG_SIGNING_KEY}")')
 run-prodlike: demo ## The demo as production runs it: DEBUG off, gunicorn (deploy/), plain HTTP on 127.0.0.1:8000
 	$(PY) manage.py run_lifecycle
 	env $(DEV_KEYS) DEBUG=0 PLAIN_HTTP=1 $(PY) manage.py collectstatic --noinput -v 0
@@ -82,6 +82,7 @@ check: venv var/static ## Django checks, missing migrations, and the production 
 	DEBUG=0 SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  FIELD_HASH_KEY=check-deploy-hash-key-0123456789abcdef ALLOWED_HOSTS=portal.example.org \
+	  REGISTER_LOG_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: venv ## Extract translatable strings into locale/*/LC_MESSAGES/django.po and compile them

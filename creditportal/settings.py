@@ -44,9 +44,9 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[]) or [
 ]
 FIELD_HASH_KEY = _secret("FIELD_HASH_KEY", _DEV_FIELD_HASH_KEY)
 # Ed25519 private key (32 raw bytes, base64) signing the public register's publication log and nothing else
-# (issue 18): `python -c "import base64,os; print(base64.b64encode(os.urandom(32)).decode())"`. Without it (and
-# DEBUG off) the log page and its download answer an error; everything else runs.
-REGISTER_LOG_SIGNING_KEY = env("REGISTER_LOG_SIGNING_KEY", default=_DEV_REGISTER_LOG_SIGNING_KEY if DEBUG else "")
+# (issue 18): `python -c "import base64,os; print(base64.b64encode(os.urandom(32)).decode())"`. Required with DEBUG
+# off, like the other secrets: a register whose log cannot be signed must not start.
+REGISTER_LOG_SIGNING_KEY = _secret("REGISTER_LOG_SIGNING_KEY", _DEV_REGISTER_LOG_SIGNING_KEY)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

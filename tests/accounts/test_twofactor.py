@@ -281,7 +281,11 @@ def test_switched_off_for_local_demos(settings, caseworker):
 def _setting_with(env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REQUIRE_STAFF_2FA", "DJANGO_SETTINGS_MODULE"}}
     env.update(SECRET_KEY="k" * 50, FIELD_ENCRYPTION_KEYS="ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDE=")
-    env.update(FIELD_HASH_KEY="h" * 40, **env_overrides)
+    env.update(
+        FIELD_HASH_KEY="h" * 40,
+        REGISTER_LOG_SIGNING_KEY="cHJvZHVjdGlvbi1jaGVjay1yZWdpc3Rlci1sb2cta2V5",
+        **env_overrides,
+    )
     result = subprocess.run(
         [sys.executable, "-c", "from creditportal import settings; print(settings.REQUIRE_STAFF_2FA)"],
         cwd=BASE_DIR,

@@ -99,6 +99,7 @@ def _settings(env_overrides):
         SECRET_KEY="plain-http-test-" + "x" * 40,
         FIELD_ENCRYPTION_KEYS="ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDE=",
         FIELD_HASH_KEY="plain-http-test-hash-key-0123456789abcdef",
+        REGISTER_LOG_SIGNING_KEY="cHJvZHVjdGlvbi1jaGVjay1yZWdpc3Rlci1sb2cta2V5",
         DJANGO_SETTINGS_MODULE="creditportal.settings",
         **env_overrides,
     )

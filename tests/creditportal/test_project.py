@@ -116,6 +116,14 @@ def test_production_start_up_fails_clearly_without_a_secret_key():
     assert "The environment variable SECRET_KEY is required when DEBUG is off" in result.stderr
 
 
+def test_production_start_up_fails_clearly_without_the_register_log_key():
+    result = _settings_import(
+        {"DEBUG": "0", "SECRET_KEY": "s" * 50, "FIELD_ENCRYPTION_KEYS": "x", "FIELD_HASH_KEY": "y" * 40}
+    )
+    assert result.returncode != 0
+    assert "The environment variable REGISTER_LOG_SIGNING_KEY is required when DEBUG is off" in result.stderr
+
+
 def test_manage_py_says_what_is_missing_without_a_traceback():
     hidden = {"DEBUG", "SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "DJANGO_SETTINGS_MODULE"}
     env = {k: v for k, v in os.environ.items() if k not in hidden}

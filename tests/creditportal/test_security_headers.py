@@ -184,6 +184,7 @@ def _production_env():
         SECRET_KEY="production-check-" + "k" * 50,
         FIELD_ENCRYPTION_KEYS="ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDE=",
         FIELD_HASH_KEY="production-check-hash-key-0123456789abcdef",
+        REGISTER_LOG_SIGNING_KEY="cHJvZHVjdGlvbi1jaGVjay1yZWdpc3Rlci1sb2cta2V5",
         ALLOWED_HOSTS="portal.example.org",
         DJANGO_SETTINGS_MODULE="creditportal.settings",
     )
