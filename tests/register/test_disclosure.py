@@ -10,9 +10,10 @@ from django.core.management.base import CommandError
 from django.db.models import CharField, TextField
 from django.urls import reverse
 
+from accounts.services import system_actor
 from cases.models import Case, Publication
 from cases.selectors.publications import PUBLIC_ENTITY_FIELDS, PUBLIC_ENTRY_FIELDS
-from cases.services.lifecycle import end_publication, publication_expire, system_actor
+from cases.services.lifecycle import publication_end, publication_expire
 from entities.models import Entity
 from register.downloads import download_path, downloads_regenerate
 from register.models import Listing
@@ -83,7 +84,7 @@ def test_a_publication_disappears_the_day_it_is_repaired_or_revoked(
     assert _shown(client, listing) == {"page": True, "search": True, "download": True}
     with django_capture_on_commit_callbacks(execute=True):
         publication = Publication.objects.get(pk=listing.publication_id)
-        end_publication(publication, reason=reason, on=day, actor=system_actor(), why=reason)
+        publication_end(publication, reason=reason, on=day, actor=system_actor(), why=reason)
     assert _shown(client, listing) == {"page": False, "search": False, "download": False}
     assert stale_disclosures() == []
 
@@ -103,7 +104,7 @@ def test_a_publication_disappears_the_day_it_reaches_its_end_even_before_the_swe
 
 def test_a_withdrawn_record_answers_the_same_404_as_a_never_existing_one(client, publish, clock):
     listing = publish()
-    end_publication(listing.publication, reason="revoked", on=clock.today, actor=system_actor(), why="t")
+    publication_end(listing.publication, reason="revoked", on=clock.today, actor=system_actor(), why="t")
     gone = client.get(reverse("register:record", args=[listing.token]))
     never = client.get(reverse("register:record", args=["A" * 22]))
     assert gone.status_code == never.status_code == 404

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from cases.services.lifecycle import end_publication, system_actor
+from accounts.services import system_actor
+from cases.services.lifecycle import publication_end
 from register.log import public_key_b64, verify_lines
 from register.models import PublicationEvent
 
@@ -21,7 +22,7 @@ def log_file(client, publish, clock, tmp_path):
     publication = listing.publication
     publication.entity_statement = "Paid."
     publication.save()
-    end_publication(publication, reason="repaired", on=clock.today, actor=system_actor(), why="repaired")
+    publication_end(publication, reason="repaired", on=clock.today, actor=system_actor(), why="repaired")
     body = b"".join(client.get(reverse("register:log_download")).streaming_content).decode()
     path = tmp_path / "register-log.jsonl"
     path.write_text(body, encoding="utf-8")
