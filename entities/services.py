@@ -15,6 +15,7 @@ from accounts.permissions import require
 from audit.history import attribute
 from audit.models import AccessLog
 from audit.services import access_log_write
+from creditportal.text import text_required
 
 from . import crypto
 from .identifiers import (
@@ -60,9 +61,7 @@ def identifier_check(*, kind: str, identifier: str, exclude: Entity | None = Non
 
     Errors are keyed by the ``identifier`` field; a duplicate raises :class:`DuplicateEntityError`.
     """
-    raw = (identifier or "").strip()
-    if not raw:
-        raise ValidationError({"identifier": ValidationError(_("Enter the identifier."), "required")})
+    raw = text_required(identifier, field="identifier", message=_("Enter the identifier."))
     try:
         if kind == Entity.Kind.NATURAL_PERSON:
             if looks_like_uscc(raw) and not looks_like_id_number(raw):

@@ -17,6 +17,7 @@ from accounts import roles
 from accounts.permissions import can, require
 from accounts.services import department_group
 from audit.history import attribute
+from creditportal.text import text_required
 
 from ..models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 
@@ -60,10 +61,7 @@ def _revoke(model, *, case: Case, holder_field: str, holder, codenames, actor, r
 
 
 def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": ValidationError(_("State why access changes."), code="reason_required")})
-    return reason
+    return text_required(reason, field="reason", message=_("State why access changes."), code="reason_required")
 
 
 def _require_manager(actor, case: Case) -> None:

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from .. import workflow
 from ..models import Case, Filing, Notice, Publication, Sanction
@@ -86,10 +87,7 @@ def _begin(*, filing: Filing, actor, expected_version: int | None, statuses) -> 
 
 
 def _reasons(reasons: str) -> str:
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationError({"reasons": ValidationError(_("State your reasons."), code="reasons_required")})
-    return reasons
+    return text_required(reasons, field="reasons", message=_("State your reasons."), code="reasons_required")
 
 
 def _end_running(case: Case, *, reason: str, on: datetime.date, actor, why: str) -> None:
@@ -256,9 +254,7 @@ def filing_return_correction(*, filing: Filing, actor, reasons: str, expected_ve
 @transaction.atomic
 def filing_request_documents(*, filing: Filing, actor, missing: str, expected_version: int | None = None) -> Filing:
     """An incomplete repair application: tell the entity, once, everything that is missing; the clock stops."""
-    missing = (missing or "").strip()
-    if not missing:
-        raise ValidationError({"missing": ValidationError(_("List the documents that are missing."), code="required")})
+    missing = text_required(missing, field="missing", message=_("List the documents that are missing."))
     filing, case = _begin(filing=filing, actor=actor, expected_version=expected_version, statuses=[Filing.Status.FILED])
     if filing.kind != Filing.Kind.REPAIR:
         raise ValidationError(_("Documents can be requested only for an application for credit repair."))

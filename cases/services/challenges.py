@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from ..models import Case
 from ..workflow import State
@@ -32,10 +33,7 @@ def _lock(case: Case, actor) -> Case:
 
 
 def _text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: ValidationError(_("This field is required."), code="required")})
-    return value
+    return text_required(value, field=field, message=_("This field is required."))
 
 
 def _not_future(day: datetime.date, field: str) -> datetime.date:

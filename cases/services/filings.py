@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from .. import clocks, workflow
 from ..evidence import inspect_upload
@@ -130,9 +131,7 @@ def portal_statement_file(*, case: Case, actor, text: str, uploads=()) -> Receip
     that was refused; otherwise the statement and its documents are recorded with the actor, the case awaits
     decision (history names the actor) and a receipt comes back.
     """
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": ValidationError(_("Enter the statement."), code="required")})
+    text = text_required(text, field="text", message=_("Enter the statement."))
     if len(text) > STATEMENT_MAX_LENGTH:
         raise ValidationError(
             {
@@ -241,9 +240,7 @@ REFUSALS = {
 
 
 def _clean_text(text: str, field: str, message, limit: int = TEXT_MAX_LENGTH) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: ValidationError(message, code="required")})
+    text = text_required(text, field=field, message=message)
     if len(text) > limit:
         raise ValidationError(
             {field: ValidationError(_("Keep it to %(limit)d characters."), code="max_length", params={"limit": limit})}

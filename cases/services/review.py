@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import can, require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from .. import clocks, workflow
 from ..calendar import add_months
@@ -72,8 +73,8 @@ def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int 
         raise FourEyesError
     if transition.four_eyes:
         authorship.require_not_author(locked, actor)
-    if transition.reason_required and not (reasons or "").strip():
-        raise ValidationError({"reasons": ValidationError(_("State your reasons."), code="reasons_required")})
+    if transition.reason_required:
+        text_required(reasons, field="reasons", message=_("State your reasons."), code="reasons_required")
     if _submitter_only_refused(transition, locked, actor):
         raise PermissionDenied(_("Only the person who submitted the case can withdraw it."))
     return locked, transition
@@ -159,8 +160,7 @@ def case_approve(*, case: Case, actor, reasons: str = "", expected_version: int 
 @transaction.atomic
 def case_record_statement(*, case: Case, actor, text: str, received_on=None, expected_version: int | None = None):
     """Record what the entity said in answer to the notice; the case is then ready for decision."""
-    if not (text or "").strip():
-        raise ValidationError({"text": ValidationError(_("Enter the statement."), code="required")})
+    text_required(text, field="text", message=_("Enter the statement."))
     case, transition = _begin(
         case=case, actor=actor, name="record_statement", reasons="", expected_version=expected_version
     )
