@@ -14,7 +14,6 @@ exactly like evidence (``cases.evidence.inspect_upload``) and kept in the same p
 
 import datetime
 import hashlib
-import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -31,10 +30,9 @@ from ..evidence import inspect_upload
 from ..models import Case, Filing, FilingAttachment, Notice, Publication, Statement, StatementAttachment
 from ..workflow import State
 from . import notifications
+from .evidence import stored_files_discard
 from .lifecycle import transition_finish
 from .notices import notice_issue
-
-logger = logging.getLogger(__name__)
 
 STATEMENT_MAX_LENGTH = 10_000
 TEXT_MAX_LENGTH = 10_000
@@ -67,14 +65,6 @@ def _store_attachments(checked, *, model, owner: dict, actor, now, stored: list,
         stored.append(attachment)
         attribute(attachment, actor=actor, reason=reason)
         attachment.save()
-
-
-def _delete_files(stored: list, case_pk: int) -> None:
-    for attachment in stored:  # the stored files must not outlive their rows
-        try:
-            attachment.file.storage.delete(attachment.file.name)
-        except Exception:
-            logger.exception("Could not delete an orphaned filing attachment of case %s", case_pk)
 
 
 @dataclass(frozen=True)
@@ -164,7 +154,7 @@ def portal_statement_file(*, case: Case, actor, text: str, uploads=()) -> Receip
             )  # fmt: skip
             transition_finish(locked, transition=transition, actor=actor, reasons="statement filed through the portal")
     except BaseException:
-        _delete_files(stored, case.pk)
+        stored_files_discard(stored, case_id=case.pk)  # the stored files must not outlive their rows
         raise
     return statement_receipt(statement)
 
@@ -292,7 +282,7 @@ def _file(*, case: Case, actor, kind: str, text: str, uploads=()) -> Filing:
             notice_issue(case=locked, kind=Notice.Kind.FILING_RECEIPT, actor=actor, filing=filing)
             notifications.notify_filing_received(filing, actor=actor)
     except BaseException:
-        _delete_files(stored, case.pk)
+        stored_files_discard(stored, case_id=case.pk)  # the stored files must not outlive their rows
         raise
     return filing
 
@@ -358,7 +348,7 @@ def portal_repair_supplement(*, filing: Filing, actor, note: str, uploads=()) ->
             locked.save()
             notifications.notify_filing_received(locked, actor=actor)
     except BaseException:
-        _delete_files(stored, filing.case_id)
+        stored_files_discard(stored, case_id=filing.case_id)
         raise
     return locked
 
