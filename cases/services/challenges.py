@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
 from creditportal.text import text_required
@@ -26,7 +27,7 @@ class ChallengeKind(models.TextChoices):
     LITIGATION = "litigation", _("administrative litigation (court)")
 
 
-def _lock(case: Case, actor) -> Case:
+def _lock(case: Case, actor: User) -> Case:
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     require(actor, "review", locked)
     return locked
@@ -44,7 +45,7 @@ def _not_future(day: datetime.date, field: str) -> datetime.date:
 
 @transaction.atomic
 def case_legal_challenge_file(
-    *, case: Case, actor, kind: str, forum: str, filed_on: datetime.date, reasons: str
+    *, case: Case, actor: User, kind: str, forum: str, filed_on: datetime.date, reasons: str
 ) -> Case:
     """Record that the entity filed a reconsideration or a court action against the sanction decision."""
     case = _lock(case, actor)
@@ -63,7 +64,7 @@ def case_legal_challenge_file(
 
 
 @transaction.atomic
-def case_legal_challenge_end(*, case: Case, actor, ended_on: datetime.date, outcome: str) -> Case:
+def case_legal_challenge_end(*, case: Case, actor: User, ended_on: datetime.date, outcome: str) -> Case:
     """Record that the pending reconsideration or court action ended (its outcome in words; a decision the body
     or court set aside is then revoked or corrected through the appeals steps)."""
     case = _lock(case, actor)

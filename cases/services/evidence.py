@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
 
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 DESCRIPTION_MAX_LENGTH = Evidence._meta.get_field("description").max_length
 
 
-def evidence_add(*, case: Case, actor, uploaded_file, description: str = "") -> Evidence:
+def evidence_add(*, case: Case, actor: User, uploaded_file, description: str = "") -> Evidence:
     """Attach an uploaded file to a draft case of the actor's department and return the stored Evidence.
 
     Adding evidence changes the case, so the policy must allow ``change`` on the case (only drafts of

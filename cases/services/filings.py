@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
 from creditportal.text import text_required
@@ -54,7 +55,7 @@ def _check_uploads(uploads) -> list:
     return checked
 
 
-def _store_attachments(checked, *, model, owner: dict, actor, now, stored: list, reason: str) -> None:
+def _store_attachments(checked, *, model, owner: dict, actor: User, now, stored: list, reason: str) -> None:
     """Store each checked upload as a ``model`` row of ``owner`` (its filing or statement); ``stored`` lists them."""
     for upload, facts in checked:
         attachment = model(
@@ -113,7 +114,7 @@ def statement_window_refusal(case: Case, *, today: datetime.date | None = None) 
     return str(_("The statement window closed on %(date)s.") % {"date": ends_on})
 
 
-def portal_statement_file(*, case: Case, actor, text: str, uploads=()) -> Receipt:
+def portal_statement_file(*, case: Case, actor: User, text: str, uploads=()) -> Receipt:
     """A representative files the entity's statement or objection, with its evidence, while the window is open.
 
     ``Http404`` if the actor does not represent the case's entity (or the case is not served yet);
@@ -238,7 +239,7 @@ def _clean_text(text: str, field: str, message, limit: int = TEXT_MAX_LENGTH) ->
     return text
 
 
-def case_flag_objection(case: Case, *, actor) -> None:
+def case_flag_objection(case: Case, *, actor: User) -> None:
     """Set or clear the "under objection" flag of a locked case from its open objections and appeals."""
     flagged = Filing.objects.filter(case=case, kind__in=Filing.DISPUTES, status__in=Filing.OPEN_STATUSES).exists()
     if case.under_objection != flagged:
@@ -247,7 +248,7 @@ def case_flag_objection(case: Case, *, actor) -> None:
         case.save(update_fields=["under_objection"])
 
 
-def _file(*, case: Case, actor, kind: str, text: str, uploads=()) -> Filing:
+def _file(*, case: Case, actor: User, kind: str, text: str, uploads=()) -> Filing:
     checked = _check_uploads(uploads)
     stored = []
     try:
@@ -287,19 +288,19 @@ def _file(*, case: Case, actor, kind: str, text: str, uploads=()) -> Filing:
     return filing
 
 
-def portal_objection_file(*, case: Case, actor, text: str, uploads=()) -> Filing:
+def portal_objection_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
     """Object to the record (an error, an omission, a period overrun ...); it is flagged at once."""
     text = _clean_text(text, "text", _("State what is wrong in the record and why."))
     return _file(case=case, actor=actor, kind=Filing.Kind.OBJECTION, text=text, uploads=uploads)
 
 
-def portal_appeal_file(*, case: Case, actor, text: str, uploads=()) -> Filing:
+def portal_appeal_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
     """Appeal the sanction decision on ``case`` before its deadline; returns the filing (with its reference)."""
     text = _clean_text(text, "text", _("State the grounds of your appeal."))
     return _file(case=case, actor=actor, kind=Filing.Kind.APPEAL, text=text, uploads=uploads)
 
 
-def portal_repair_apply(*, case: Case, actor, commitment: str, uploads=()) -> Filing:
+def portal_repair_apply(*, case: Case, actor: User, commitment: str, uploads=()) -> Filing:
     """Apply for credit repair once eligible, with a signed commitment and proof of the obligations fulfilled."""
     text = _clean_text(commitment, "commitment", _("Enter your commitment."))
     return _file(case=case, actor=actor, kind=Filing.Kind.REPAIR, text=text, uploads=uploads)
@@ -311,7 +312,7 @@ def supplement_refusal(filing: Filing) -> str | None:
     return None
 
 
-def portal_repair_supplement(*, filing: Filing, actor, note: str, uploads=()) -> Filing:
+def portal_repair_supplement(*, filing: Filing, actor: User, note: str, uploads=()) -> Filing:
     """Supply the documents an incomplete repair application was asked for; the review clock starts again."""
     note = (note or "").strip()
     if len(note) > TEXT_MAX_LENGTH:
@@ -361,7 +362,7 @@ def public_statement_refusal(case: Case, *, today: datetime.date | None = None) 
 
 
 @transaction.atomic
-def portal_public_statement_set(*, case: Case, actor, text: str) -> Publication:
+def portal_public_statement_set(*, case: Case, actor: User, text: str) -> Publication:
     """Add (or replace) the entity's short statement shown with its published entry; empty text removes it."""
     text = (text or "").strip()
     if len(text) > PUBLIC_STATEMENT_MAX_LENGTH:

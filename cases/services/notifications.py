@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts import roles
+from accounts.models import User
 from accounts.services import system_actor
 from audit.history import attribute
 from entities.models import Representative
@@ -93,7 +94,7 @@ def notify(
     *,
     recipients: Iterable,
     kind: str,
-    actor,
+    actor: User,
     case: Case | None = None,
     notice: Notice | None = None,
     context: dict | None = None,
@@ -155,13 +156,13 @@ def _enqueue(notification_id: int, run_after: datetime.datetime | None = None) -
     task.enqueue(notification_id)
 
 
-def notify_notice_served(notice: Notice, *, actor) -> list[Notification]:
+def notify_notice_served(notice: Notice, *, actor: User) -> list[Notification]:
     """Tell the entity's representatives that a notice was served, with its text."""
     case = notice.case
     return notify(recipients=entity_recipients(case), kind=Kind.NOTICE_SERVED, actor=actor, case=case, notice=notice)
 
 
-def notify_filing_received(filing, *, actor) -> list[Notification]:
+def notify_filing_received(filing, *, actor: User) -> list[Notification]:
     """Tell the appeals reviewers who may review it that an objection, appeal or repair application waits."""
     case = filing.case
     return notify(
@@ -171,7 +172,7 @@ def notify_filing_received(filing, *, actor) -> list[Notification]:
     )  # fmt: skip
 
 
-def notify_filing_overdue(filing, *, actor) -> list[Notification]:
+def notify_filing_overdue(filing, *, actor: User) -> list[Notification]:
     """Tell the appeals reviewers who may decide it that a filing passed its review deadline (once per deadline)."""
     return notify(
         recipients=appeals_reviewers(exclude=(filing.case_submitter_id, filing.case_decider_id)),
@@ -180,26 +181,26 @@ def notify_filing_overdue(filing, *, actor) -> list[Notification]:
     )  # fmt: skip
 
 
-def notify_decision_due(case: Case, *, actor) -> list[Notification]:
+def notify_decision_due(case: Case, *, actor: User) -> list[Notification]:
     """Tell the caseworker and supervisors that the case now awaits their decision, and by when."""
     return notify(recipients=case_staff(case), kind=Kind.DECISION_DUE, actor=actor, case=case)
 
 
-def notify_statement_window_reminder(case: Case, *, actor) -> list[Notification]:
+def notify_statement_window_reminder(case: Case, *, actor: User) -> list[Notification]:
     return notify(
         recipients=entity_recipients(case), kind=Kind.STATEMENT_WINDOW_REMINDER, actor=actor, case=case,
         dedupe_key=f"statement_window:{case.pk}:{case.statement_window_ends_on}",
     )  # fmt: skip
 
 
-def notify_decision_due_reminder(case: Case, *, actor) -> list[Notification]:
+def notify_decision_due_reminder(case: Case, *, actor: User) -> list[Notification]:
     return notify(
         recipients=supervisors(case), kind=Kind.DECISION_DUE_REMINDER, actor=actor, case=case,
         dedupe_key=f"decision_due:{case.pk}:{case.decision_due_on}",
     )  # fmt: skip
 
 
-def notify_overdue(case: Case, *, actor, due_on: datetime.date) -> list[Notification]:
+def notify_overdue(case: Case, *, actor: User, due_on: datetime.date) -> list[Notification]:
     recipients = supervisors(case) if case.state == "submitted" else case_staff(case)
     return notify(
         recipients=recipients, kind=Kind.OVERDUE, actor=actor, case=case, context={"due_on": due_on},
@@ -207,14 +208,14 @@ def notify_overdue(case: Case, *, actor, due_on: datetime.date) -> list[Notifica
     )  # fmt: skip
 
 
-def notify_repair_eligible(case: Case, *, actor) -> list[Notification]:
+def notify_repair_eligible(case: Case, *, actor: User) -> list[Notification]:
     return notify(
         recipients=entity_recipients(case), kind=Kind.REPAIR_ELIGIBLE, actor=actor, case=case,
         dedupe_key=f"repair_eligible:{case.pk}",
     )  # fmt: skip
 
 
-def notification_mark_read(*, notification: Notification, actor) -> Notification:
+def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
     """The recipient marks a notification read (in-app)."""
     if notification.recipient_id != actor.pk:
         raise PermissionDenied
@@ -294,7 +295,7 @@ def notification_email_send(*, notification_id: int) -> str:
         return notification.email_status
 
 
-def notifications_requeue(*, actor, now: datetime.datetime | None = None) -> list[Notification]:
+def notifications_requeue(*, actor: User, now: datetime.datetime | None = None) -> list[Notification]:
     """Enqueue again the e-mails whose task should have run by now but has not (lost enqueue, or due retry)."""
     now = now or timezone.now()
     due = Notification.objects.filter(
