@@ -114,7 +114,7 @@ def statement_window_refusal(case: Case, *, today: datetime.date | None = None) 
     return str(_("The statement window closed on %(date)s.") % {"date": ends_on})
 
 
-def portal_statement_file(*, case: Case, actor: User, text: str, uploads=()) -> Receipt:
+def statement_file(*, case: Case, actor: User, text: str, uploads=()) -> Receipt:
     """A representative files the entity's statement or objection, with its evidence, while the window is open.
 
     ``Http404`` if the actor does not represent the case's entity (or the case is not served yet);
@@ -281,26 +281,26 @@ def _file(*, case: Case, actor: User, kind: str, text: str, uploads=()) -> Filin
             if kind in Filing.DISPUTES:
                 case_flag_objection(locked, actor=actor)
             notice_issue(case=locked, kind=Notice.Kind.FILING_RECEIPT, actor=actor, filing=filing)
-            notifications.notify_filing_received(filing, actor=actor)
+            notifications.notification_send_filing_received(filing, actor=actor)
     except BaseException:
         stored_files_discard(stored, case_id=case.pk)  # the stored files must not outlive their rows
         raise
     return filing
 
 
-def portal_objection_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
+def filing_objection_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
     """Object to the record (an error, an omission, a period overrun ...); it is flagged at once."""
     text = _clean_text(text, "text", _("State what is wrong in the record and why."))
     return _file(case=case, actor=actor, kind=Filing.Kind.OBJECTION, text=text, uploads=uploads)
 
 
-def portal_appeal_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
+def filing_appeal_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
     """Appeal the sanction decision on ``case`` before its deadline; returns the filing (with its reference)."""
     text = _clean_text(text, "text", _("State the grounds of your appeal."))
     return _file(case=case, actor=actor, kind=Filing.Kind.APPEAL, text=text, uploads=uploads)
 
 
-def portal_repair_apply(*, case: Case, actor: User, commitment: str, uploads=()) -> Filing:
+def filing_repair_apply(*, case: Case, actor: User, commitment: str, uploads=()) -> Filing:
     """Apply for credit repair once eligible, with a signed commitment and proof of the obligations fulfilled."""
     text = _clean_text(commitment, "commitment", _("Enter your commitment."))
     return _file(case=case, actor=actor, kind=Filing.Kind.REPAIR, text=text, uploads=uploads)
@@ -312,7 +312,7 @@ def supplement_refusal(filing: Filing) -> str | None:
     return None
 
 
-def portal_repair_supplement(*, filing: Filing, actor: User, note: str, uploads=()) -> Filing:
+def filing_repair_supplement(*, filing: Filing, actor: User, note: str, uploads=()) -> Filing:
     """Supply the documents an incomplete repair application was asked for; the review clock starts again."""
     note = (note or "").strip()
     if len(note) > TEXT_MAX_LENGTH:
@@ -347,7 +347,7 @@ def portal_repair_supplement(*, filing: Filing, actor: User, note: str, uploads=
             locked.version += 1
             attribute(locked, actor=actor, reason="requested documents supplied")
             locked.save()
-            notifications.notify_filing_received(locked, actor=actor)
+            notifications.notification_send_filing_received(locked, actor=actor)
     except BaseException:
         stored_files_discard(stored, case_id=filing.case_id)
         raise
@@ -362,7 +362,7 @@ def public_statement_refusal(case: Case, *, today: datetime.date | None = None) 
 
 
 @transaction.atomic
-def portal_public_statement_set(*, case: Case, actor: User, text: str) -> Publication:
+def publication_statement_set(*, case: Case, actor: User, text: str) -> Publication:
     """Add (or replace) the entity's short statement shown with its published entry; empty text removes it."""
     text = (text or "").strip()
     if len(text) > PUBLIC_STATEMENT_MAX_LENGTH:

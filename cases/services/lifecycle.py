@@ -290,7 +290,7 @@ def case_mark_repair_eligible(*, case: Case, actor: User, today: datetime.date |
     locked.repair_eligible_since = earliest
     attribute(locked, actor=actor, reason=f"eligible for credit repair from {earliest}")
     locked.save()
-    notifications.notify_repair_eligible(locked, actor=actor)
+    notifications.notification_send_repair_eligible(locked, actor=actor)
     return True
 
 
@@ -310,7 +310,7 @@ def case_flag_overdue(*, case: Case, actor: User, today: datetime.date | None = 
     locked.overdue_since = due_on + datetime.timedelta(days=1)
     attribute(locked, actor=actor, reason=f"overdue: {locked.state} was due on {due_on}")
     locked.save()
-    notifications.notify_overdue(locked, actor=actor, due_on=due_on)
+    notifications.notification_send_overdue(locked, actor=actor, due_on=due_on)
     return True
 
 
@@ -321,9 +321,9 @@ def case_remind(*, case: Case, actor: User, today: datetime.date | None = None) 
     horizon = today + datetime.timedelta(days=settings.LIFECYCLE_REMINDER_DAYS)
     locked = _lock_case(case)
     if locked.state == State.NOTICE_ISSUED and today <= locked.statement_window_ends_on <= horizon:
-        return len(notifications.notify_statement_window_reminder(locked, actor=actor))
+        return len(notifications.notification_send_statement_window_reminder(locked, actor=actor))
     if locked.state == State.DECISION_PENDING and today <= locked.decision_due_on <= horizon:
-        return len(notifications.notify_decision_due_reminder(locked, actor=actor))
+        return len(notifications.notification_send_decision_due_reminder(locked, actor=actor))
     return 0
 
 
@@ -340,4 +340,4 @@ def filing_remind_overdue(*, filing: Filing, actor: User, today: datetime.date |
         return 0
     if locked.due_on >= today:
         return 0
-    return len(notifications.notify_filing_overdue(locked, actor=actor))
+    return len(notifications.notification_send_filing_overdue(locked, actor=actor))

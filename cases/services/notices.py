@@ -103,5 +103,5 @@ def notice_issue(*, case: Case, kind: str, actor: User, respond_by=None, filing=
     )
     attribute(notice, actor=actor, reason=f"{kind} notice served")
     notice.save()
-    notifications.notify_notice_served(notice, actor=actor)
+    notifications.notification_send_notice_served(notice, actor=actor)
     return notice

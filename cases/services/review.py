@@ -191,7 +191,7 @@ def case_close_statement_window(*, case: Case, actor: User, today=None) -> Case:
             code="window_open",
         )
     case = transition_finish(locked, transition=transition, actor=actor, reasons="statement window ended")
-    notifications.notify_decision_due(case, actor=actor)
+    notifications.notification_send_decision_due(case, actor=actor)
     return case
 
 

@@ -89,7 +89,7 @@ def test_a_failed_objection_removes_every_file_it_had_stored(wang_case, rep_wang
     monkeypatch.setattr(filings, "notice_issue", broken_notice)
     files = [SimpleUploadedFile("one.pdf", PDF), SimpleUploadedFile("two.pdf", PDF)]
     with pytest.raises(DatabaseError):
-        filings.portal_objection_file(case=wang_case, actor=rep_wang, text="I paid.", uploads=files)
+        filings.filing_objection_file(case=wang_case, actor=rep_wang, text="I paid.", uploads=files)
     assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
     assert not Filing.objects.exists() and not FilingAttachment.objects.exists()
 
