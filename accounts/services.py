@@ -24,7 +24,7 @@ def department_group(department, role: str) -> Group:
 
 
 @transaction.atomic
-def user_sync_department_groups(user, *, actor=None) -> None:
+def user_sync_department_groups(user, *, actor: User | None = None) -> None:
     """Put ``user`` in exactly the department groups their roles and department call for.
 
     A caseworker or supervisor of a department is in that department's group for the role, and in no

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
 from audit.models import AccessLog
 from audit.services import access_log_write
+from creditportal.text import text_required
 
 from . import crypto
 from .identifiers import (
@@ -60,9 +62,7 @@ def identifier_check(*, kind: str, identifier: str, exclude: Entity | None = Non
 
     Errors are keyed by the ``identifier`` field; a duplicate raises :class:`DuplicateEntityError`.
     """
-    raw = (identifier or "").strip()
-    if not raw:
-        raise ValidationError({"identifier": ValidationError(_("Enter the identifier."), "required")})
+    raw = text_required(identifier, field="identifier", message=_("Enter the identifier."))
     try:
         if kind == Entity.Kind.NATURAL_PERSON:
             if looks_like_uscc(raw) and not looks_like_id_number(raw):
@@ -104,7 +104,7 @@ def _apply_identifier(entity: Entity, checked: CheckedIdentifier) -> None:
     entity.id_number_masked = mask_id_number(checked.id_number) if checked.id_number else ""
 
 
-def _save(entity: Entity, *, actor, reason: str) -> Entity:
+def _save(entity: Entity, *, actor: User, reason: str) -> Entity:
     entity.full_clean()
     attribute(entity, actor=actor, reason=reason)
     try:
@@ -126,7 +126,7 @@ def _save(entity: Entity, *, actor, reason: str) -> Entity:
 
 
 @transaction.atomic
-def entity_register(*, actor, kind: str, name: str, identifier: str, region_code: str = "") -> Entity:
+def entity_register(*, actor: User, kind: str, name: str, identifier: str, region_code: str = "") -> Entity:
     """Register a firm or a person; the identifier is validated, and for a person encrypted and hashed."""
     checked = identifier_check(kind=kind, identifier=identifier)
     entity = Entity(kind=kind, name=(name or "").strip(), region_code=region_code or checked.region_code)
@@ -136,7 +136,7 @@ def entity_register(*, actor, kind: str, name: str, identifier: str, region_code
 
 @transaction.atomic
 def entity_update(
-    *, entity: Entity, actor, name: str, region_code: str, identifier: str = "", reason: str = "updated"
+    *, entity: Entity, actor: User, name: str, region_code: str, identifier: str = "", reason: str = "updated"
 ) -> Entity:
     """Correct an entity's name, region or identifier (a blank identifier keeps the current one)."""
     entity = Entity.objects.select_for_update().get(pk=entity.pk)
@@ -158,7 +158,7 @@ def entity_find_by_identifier(identifier: str) -> Entity | None:
 
 
 @transaction.atomic
-def entity_reveal_identifier(*, entity: Entity, actor, purpose: str, request=None) -> str:
+def entity_reveal_identifier(*, entity: Entity, actor: User, purpose: str, request=None) -> str:
     """Return the full identity number after recording who saw it and why (the record comes first)."""
     require(actor, "reveal", entity)
     if not entity.is_natural_person:
@@ -175,7 +175,7 @@ def entity_reveal_identifier(*, entity: Entity, actor, purpose: str, request=Non
 
 
 @transaction.atomic
-def relation_add(*, actor, organisation: Entity, person: Entity, role: str, valid_from=None, valid_to=None):
+def relation_add(*, actor: User, organisation: Entity, person: Entity, role: str, valid_from=None, valid_to=None):
     relation = EntityRelation(
         organisation=organisation,
         person=person,
@@ -190,7 +190,7 @@ def relation_add(*, actor, organisation: Entity, person: Entity, role: str, vali
 
 
 @transaction.atomic
-def representative_add(*, actor, user, entity: Entity, relationship: str, valid_from=None, valid_to=None):
+def representative_add(*, actor: User, user, entity: Entity, relationship: str, valid_from=None, valid_to=None):
     """Link a portal user to an entity; the staff member adding it is recorded as having verified it."""
     representative = Representative(
         user=user,
@@ -207,7 +207,7 @@ def representative_add(*, actor, user, entity: Entity, relationship: str, valid_
     return representative
 
 
-def _end(record, *, actor, valid_to, reason: str):
+def _end(record, *, actor: User, valid_to, reason: str):
     record = type(record).objects.select_for_update().get(pk=record.pk)
     record.valid_to = valid_to
     record.full_clean()
@@ -217,18 +217,18 @@ def _end(record, *, actor, valid_to, reason: str):
 
 
 @transaction.atomic
-def relation_end(*, relation: EntityRelation, actor, valid_to):
+def relation_end(*, relation: EntityRelation, actor: User, valid_to):
     """Set (or clear) the last day a responsible person held the role."""
     return _end(relation, actor=actor, valid_to=valid_to, reason="responsible person period changed")
 
 
 @transaction.atomic
-def representative_end(*, representative: Representative, actor, valid_to):
+def representative_end(*, representative: Representative, actor: User, valid_to):
     """Set (or clear) the last day a portal user may act for the entity."""
     return _end(representative, actor=actor, valid_to=valid_to, reason="representation period changed")
 
 
-def entities_reencrypt(*, actor=None, batch_size: int = 500) -> int:
+def entities_reencrypt(*, actor: User | None = None, batch_size: int = 500) -> int:
     """Re-encrypt identity numbers still under an older key with the newest one; returns how many changed.
 
     Each re-encryption is a normal save with a history row, one transaction per batch, so it can be
@@ -259,7 +259,7 @@ PERSONAL_FIELDS = ("name", "id_number", "id_number_hash", "id_number_masked")
 
 
 @transaction.atomic
-def entity_deidentify(*, entity: Entity, actor, reason: str) -> bool:
+def entity_deidentify(*, entity: Entity, actor: User, reason: str) -> bool:
     """De-identify a natural person at the end of the retention period (DESIGN §7); False if already done.
 
     The history rows lose the name and identity number through the one audited purge path
@@ -324,7 +324,7 @@ def _already_listed() -> ValidationError:
 
 
 @sensitive_variables()
-def legacy_identifier_add(*, actor, kind: str, identifier: str, reason: str) -> LegacyIdentifier:
+def legacy_identifier_add(*, actor: User, kind: str, identifier: str, reason: str) -> LegacyIdentifier:
     """Put a genuine code that fails the rules on the allow-list, with the reason it is genuine."""
     value = legacy_identifier_check(kind=kind, identifier=identifier)
     entry = LegacyIdentifier(kind=kind, reason=reason)
@@ -342,7 +342,7 @@ def legacy_identifier_add(*, actor, kind: str, identifier: str, reason: str) -> 
     return entry
 
 
-def legacy_identifier_update(*, entry: LegacyIdentifier, actor, reason: str, active: bool) -> LegacyIdentifier:
+def legacy_identifier_update(*, entry: LegacyIdentifier, actor: User, reason: str, active: bool) -> LegacyIdentifier:
     """Change an allow-list entry's reason, or stop (or resume) accepting the code."""
     entry.reason, entry.active = reason, active
     entry.full_clean()

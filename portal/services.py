@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from accounts.permissions import require
 from audit.history import attribute
+from creditportal.text import text_required
 from entities.models import Entity, Representative
 from entities.services import representative_add
 
@@ -39,9 +40,7 @@ def representative_invite(
         raise PermissionDenied
     user_model = get_user_model()
     # Normalised (NFKC) before the look-up, as the account will store it: full-width letters are ASCII ones.
-    username = user_model.normalize_username((username or "").strip())
-    if not username:
-        raise ValidationError({"username": _("Enter a user name.")})
+    username = user_model.normalize_username(text_required(username, field="username", message=_("Enter a user name.")))
     if user_model.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _("This user name is taken.")})
     user = user_model(username=username, email=(email or "").strip(), is_staff=False)

@@ -29,7 +29,7 @@ from accounts.twofactor import TokenForm, confirmed_device, secret_base32, totp_
 from audit.history import attribute
 from cases.models import Case, Filing
 from cases.services import filings as filing_services
-from cases.services.filings import portal_statement_file, statement_receipt, statement_window_refusal
+from cases.services.filings import statement_receipt, statement_window_refusal
 from creditportal.forms import form_add_service_errors
 from creditportal.uploads import file_count_shown_by_form
 
@@ -245,7 +245,7 @@ def statement_file(request, pk: int):
     form = StatementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            receipt = portal_statement_file(
+            receipt = filing_services.statement_file(
                 case=case, actor=request.user, text=form.cleaned_data["text"], uploads=request.FILES.getlist("files")
             )
         except ValidationError as error:
@@ -356,7 +356,7 @@ def objection_file(request, pk: int):
     """Object to a record in force; it is flagged "under objection" until an appeals reviewer decides."""
     return _filing_view(
         request, pk, form_class=ObjectionForm, refusal_for=filing_services.objection_refusal,
-        file_service=filing_services.portal_objection_file, text_field="text", title=_("Objection to the record"),
+        file_service=filing_services.filing_objection_file, text_field="text", title=_("Objection to the record"),
     )  # fmt: skip
 
 
@@ -367,7 +367,7 @@ def appeal_file(request, pk: int):
     """Appeal a sanction decision before its deadline; refused with the date otherwise."""
     return _filing_view(
         request, pk, form_class=AppealForm, refusal_for=filing_services.appeal_refusal,
-        file_service=filing_services.portal_appeal_file, text_field="text", title=_("Appeal against the decision"),
+        file_service=filing_services.filing_appeal_file, text_field="text", title=_("Appeal against the decision"),
     )  # fmt: skip
 
 
@@ -378,7 +378,7 @@ def repair_apply(request, pk: int):
     """Apply for credit repair once eligible; refused with the date it opens otherwise."""
     return _filing_view(
         request, pk, form_class=RepairForm, refusal_for=filing_services.repair_refusal,
-        file_service=filing_services.portal_repair_apply, text_field="commitment",
+        file_service=filing_services.filing_repair_apply, text_field="commitment",
         title=_("Application for credit repair"),
     )  # fmt: skip
 
@@ -411,7 +411,7 @@ def filing_supplement(request, pk: int, filing_pk: int):
     form = SupplementForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            filing_services.portal_repair_supplement(
+            filing_services.filing_repair_supplement(
                 filing=filing, actor=request.user, note=form.cleaned_data["note"],
                 uploads=request.FILES.getlist("files"),
             )  # fmt: skip
@@ -436,7 +436,7 @@ def public_statement(request, pk: int):
     form = PublicStatementForm(request.POST or None, initial=initial)
     if request.method == "POST" and refusal is None and form.is_valid():
         try:
-            filing_services.portal_public_statement_set(case=case, actor=request.user, text=form.cleaned_data["text"])
+            filing_services.publication_statement_set(case=case, actor=request.user, text=form.cleaned_data["text"])
         except ValidationError as error:
             refusal = form_add_service_errors(form, error, refusal=True)
         else:

@@ -14,9 +14,11 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from accounts.models import User
 from accounts.permissions import can, require
 from accounts.services import department_group
 from audit.history import attribute
+from creditportal.text import text_required
 
 from ..models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
 
@@ -37,7 +39,7 @@ def _permissions(codenames) -> list[Permission]:
     return found
 
 
-def _grant(model, *, case: Case, holder_field: str, holder, codenames, actor, reason: str) -> int:
+def _grant(model, *, case: Case, holder_field: str, holder, codenames, actor: User, reason: str) -> int:
     created = 0
     for permission in _permissions(codenames):
         if model.objects.filter(**{holder_field: holder}, permission=permission, content_object=case).exists():
@@ -49,7 +51,7 @@ def _grant(model, *, case: Case, holder_field: str, holder, codenames, actor, re
     return created
 
 
-def _revoke(model, *, case: Case, holder_field: str, holder, codenames, actor, reason: str) -> int:
+def _revoke(model, *, case: Case, holder_field: str, holder, codenames, actor: User, reason: str) -> int:
     rows = model.objects.filter(**{holder_field: holder}, content_object=case, permission__codename__in=codenames)
     count = 0
     for row in rows:
@@ -60,20 +62,17 @@ def _revoke(model, *, case: Case, holder_field: str, holder, codenames, actor, r
 
 
 def _require_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": ValidationError(_("State why access changes."), code="reason_required")})
-    return reason
+    return text_required(reason, field="reason", message=_("State why access changes."), code="reason_required")
 
 
-def _require_manager(actor, case: Case) -> None:
+def _require_manager(actor: User, case: Case) -> None:
     """Supervisors of the owning department manage access to its cases (superusers too)."""
     require(actor, "view", case)
     if not (actor.is_superuser or can(actor, "review", case)):
         raise PermissionDenied(_("Only a supervisor of the owning department can change who has access."))
 
 
-def _for_department(change, *, case, department, actor, reason) -> int:
+def _for_department(change, *, case, department, actor: User, reason) -> int:
     """Apply a grant or revocation of the shared permissions to both role groups of ``department``."""
     total = 0
     for role in DEPARTMENT_GRANTS:
@@ -85,7 +84,7 @@ def _for_department(change, *, case, department, actor, reason) -> int:
     return total
 
 
-def case_grant_defaults(*, case: Case, actor) -> None:
+def case_grant_defaults(*, case: Case, actor: User) -> None:
     """Give the owning department's role groups and the assigned caseworker their permissions."""
     for role, codenames in DEPARTMENT_GRANTS.items():
         _grant(
@@ -99,7 +98,7 @@ def case_grant_defaults(*, case: Case, actor) -> None:
 
 
 @transaction.atomic
-def case_grant_user(*, case: Case, user, actor, reason: str, codenames=("view_case",)) -> int:
+def case_grant_user(*, case: Case, user, actor: User, reason: str, codenames=("view_case",)) -> int:
     """Give one person access to a case; returns how many permissions were added."""
     reason = _require_reason(reason)
     _require_manager(actor, case)
@@ -112,7 +111,7 @@ def case_grant_user(*, case: Case, user, actor, reason: str, codenames=("view_ca
 
 
 @transaction.atomic
-def case_revoke_user(*, case: Case, user, actor, reason: str) -> int:
+def case_revoke_user(*, case: Case, user, actor: User, reason: str) -> int:
     """Take away every permission one person was given on a case; returns how many were removed."""
     reason = _require_reason(reason)
     _require_manager(actor, case)
@@ -123,7 +122,7 @@ def case_revoke_user(*, case: Case, user, actor, reason: str) -> int:
 
 
 @transaction.atomic
-def case_share_with_department(*, case: Case, department, actor, reason: str) -> int:
+def case_share_with_department(*, case: Case, department, actor: User, reason: str) -> int:
     """Let another department's caseworkers and supervisors read a joint case."""
     reason = _require_reason(reason)
     _require_manager(actor, case)
@@ -133,7 +132,7 @@ def case_share_with_department(*, case: Case, department, actor, reason: str) ->
 
 
 @transaction.atomic
-def case_unshare_department(*, case: Case, department, actor, reason: str) -> int:
+def case_unshare_department(*, case: Case, department, actor: User, reason: str) -> int:
     reason = _require_reason(reason)
     _require_manager(actor, case)
     if department.pk == case.department_id:

@@ -25,8 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from .. import workflow
 from ..models import Case, Filing, Notice, Publication, Sanction
@@ -64,7 +66,7 @@ def _excluded(filing: Filing) -> set:
     }
 
 
-def _begin(*, filing: Filing, actor, expected_version: int | None, statuses) -> tuple[Filing, Case]:
+def _begin(*, filing: Filing, actor: User, expected_version: int | None, statuses) -> tuple[Filing, Case]:
     """Lock the case, then the filing (the order every writer uses), and run every check a review step needs."""
     case = Case.objects.select_for_update(of=("self",)).select_related("entity", "department").get(pk=filing.case_id)
     locked = Filing.objects.select_for_update(of=("self",)).get(pk=filing.pk)
@@ -86,13 +88,10 @@ def _begin(*, filing: Filing, actor, expected_version: int | None, statuses) -> 
 
 
 def _reasons(reasons: str) -> str:
-    reasons = (reasons or "").strip()
-    if not reasons:
-        raise ValidationError({"reasons": ValidationError(_("State your reasons."), code="reasons_required")})
-    return reasons
+    return text_required(reasons, field="reasons", message=_("State your reasons."), code="reasons_required")
 
 
-def _end_running(case: Case, *, reason: str, on: datetime.date, actor, why: str) -> None:
+def _end_running(case: Case, *, reason: str, on: datetime.date, actor: User, why: str) -> None:
     for sanction in Sanction.objects.select_for_update(of=("self",)).filter(case=case, status__in=RUNNING):
         sanction_end(sanction, reason=reason, on=on, actor=actor, why=why)
     publication = Publication.objects.select_for_update(of=("self",)).filter(case=case, ended_on=None).first()
@@ -100,7 +99,7 @@ def _end_running(case: Case, *, reason: str, on: datetime.date, actor, why: str)
         publication_end(publication, reason=reason, on=on, actor=actor, why=why)
 
 
-def _close(filing: Filing, case: Case, *, outcome: str, reasons: str, actor, now) -> Filing:
+def _close(filing: Filing, case: Case, *, outcome: str, reasons: str, actor: User, now) -> Filing:
     """Record the final outcome, lift the "under objection" flag if nothing else is open, tell the entity."""
     filing.status = Filing.Status.DECIDED
     filing.outcome = outcome
@@ -114,7 +113,9 @@ def _close(filing: Filing, case: Case, *, outcome: str, reasons: str, actor, now
 
 
 @transaction.atomic
-def filing_decide(*, filing: Filing, actor, outcome: str, reasons: str, expected_version: int | None = None) -> Filing:
+def filing_decide(
+    *, filing: Filing, actor: User, outcome: str, reasons: str, expected_version: int | None = None
+) -> Filing:
     """Decide a filing with a final outcome: revoked or dismissed (objection, appeal); granted or refused (repair).
 
     Corrections (``corrected``, ``partly_upheld``) go through :func:`filing_propose_correction` instead.
@@ -176,7 +177,7 @@ def _correction(case: Case, *, changes: dict, end_publication: bool) -> dict:
 
 @transaction.atomic
 def filing_propose_correction(
-    *, filing: Filing, actor, outcome: str, reasons: str, changes: dict, end_publication: bool = False,
+    *, filing: Filing, actor: User, outcome: str, reasons: str, changes: dict, end_publication: bool = False,
     expected_version: int | None = None,
 ) -> Filing:  # fmt: skip
     """Uphold an objection or appeal in whole (``corrected``) or in part (``partly_upheld``) by correcting the
@@ -197,7 +198,7 @@ def filing_propose_correction(
 
 
 @transaction.atomic
-def filing_confirm_correction(*, filing: Filing, actor, expected_version: int | None = None) -> Filing:
+def filing_confirm_correction(*, filing: Filing, actor: User, expected_version: int | None = None) -> Filing:
     """A second appeals reviewer confirms the proposed correction: it takes effect and the entity is told."""
     filing, case = _begin(
         filing=filing, actor=actor, expected_version=expected_version, statuses=[Filing.Status.CORRECTION_PROPOSED]
@@ -236,7 +237,9 @@ def filing_confirm_correction(*, filing: Filing, actor, expected_version: int | 
 
 
 @transaction.atomic
-def filing_return_correction(*, filing: Filing, actor, reasons: str, expected_version: int | None = None) -> Filing:
+def filing_return_correction(
+    *, filing: Filing, actor: User, reasons: str, expected_version: int | None = None
+) -> Filing:
     """The second reviewer does not confirm: the filing goes back to the queue, to be decided afresh."""
     reasons = _reasons(reasons)
     filing, _case = _begin(
@@ -254,11 +257,11 @@ def filing_return_correction(*, filing: Filing, actor, reasons: str, expected_ve
 
 
 @transaction.atomic
-def filing_request_documents(*, filing: Filing, actor, missing: str, expected_version: int | None = None) -> Filing:
+def filing_request_documents(
+    *, filing: Filing, actor: User, missing: str, expected_version: int | None = None
+) -> Filing:
     """An incomplete repair application: tell the entity, once, everything that is missing; the clock stops."""
-    missing = (missing or "").strip()
-    if not missing:
-        raise ValidationError({"missing": ValidationError(_("List the documents that are missing."), code="required")})
+    missing = text_required(missing, field="missing", message=_("List the documents that are missing."))
     filing, case = _begin(filing=filing, actor=actor, expected_version=expected_version, statuses=[Filing.Status.FILED])
     if filing.kind != Filing.Kind.REPAIR:
         raise ValidationError(_("Documents can be requested only for an application for credit repair."))

@@ -8,6 +8,8 @@ own narrower constraint (the submitter never approves or decides, ``decision_fou
 
 from django.db.models import Q
 
+from accounts.models import User
+
 from ..models import Case, Evidence, LegalDocument, Sanction
 from .errors import AuthorshipError
 
@@ -33,7 +35,7 @@ def content_authors(case: Case) -> set[int]:
     return authors
 
 
-def require_not_author(case: Case, actor) -> None:
+def require_not_author(case: Case, actor: User) -> None:
     """Refuse ``actor`` (``AuthorshipError``) if they wrote or changed the case's content."""
     if actor.pk in content_authors(case):
         raise AuthorshipError

@@ -13,8 +13,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from ..models import Case
 from ..workflow import State
@@ -25,17 +27,14 @@ class ChallengeKind(models.TextChoices):
     LITIGATION = "litigation", _("administrative litigation (court)")
 
 
-def _lock(case: Case, actor) -> Case:
+def _lock(case: Case, actor: User) -> Case:
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     require(actor, "review", locked)
     return locked
 
 
 def _text(value: str, field: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: ValidationError(_("This field is required."), code="required")})
-    return value
+    return text_required(value, field=field, message=_("This field is required."))
 
 
 def _not_future(day: datetime.date, field: str) -> datetime.date:
@@ -46,7 +45,7 @@ def _not_future(day: datetime.date, field: str) -> datetime.date:
 
 @transaction.atomic
 def case_legal_challenge_file(
-    *, case: Case, actor, kind: str, forum: str, filed_on: datetime.date, reasons: str
+    *, case: Case, actor: User, kind: str, forum: str, filed_on: datetime.date, reasons: str
 ) -> Case:
     """Record that the entity filed a reconsideration or a court action against the sanction decision."""
     case = _lock(case, actor)
@@ -65,7 +64,7 @@ def case_legal_challenge_file(
 
 
 @transaction.atomic
-def case_legal_challenge_end(*, case: Case, actor, ended_on: datetime.date, outcome: str) -> Case:
+def case_legal_challenge_end(*, case: Case, actor: User, ended_on: datetime.date, outcome: str) -> Case:
     """Record that the pending reconsideration or court action ended (its outcome in words; a decision the body
     or court set aside is then revoked or corrected through the appeals steps)."""
     case = _lock(case, actor)

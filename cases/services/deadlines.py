@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from audit.history import attribute
 
 from .. import clocks
@@ -28,7 +29,7 @@ class Recomputed:
 
 
 @transaction.atomic
-def deadlines_recompute(*, actor, years: set[int]) -> list[Recomputed]:
+def deadlines_recompute(*, actor: User, years: set[int]) -> list[Recomputed]:
     """Recount the open cases' working-day deadlines that may run through ``years``; returns what moved."""
     if not years:
         return []
@@ -74,7 +75,7 @@ class NoticeDay:
 
 @transaction.atomic
 def calendar_notice_enter(
-    *, actor, year: int, notice: str, source: str, holidays: list[NoticeDay], workdays: list[NoticeDay]
+    *, actor: User, year: int, notice: str, source: str, holidays: list[NoticeDay], workdays: list[NoticeDay]
 ) -> list[Recomputed]:
     """Enter (or replace) ``year``'s State Council holiday notice, then recompute the open deadlines.
 

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
 
@@ -14,7 +15,7 @@ from ..workflow import EDITABLE_STATES
 from .access import case_grant_defaults
 
 
-def _require_model_permission(actor, codename: str) -> None:
+def _require_model_permission(actor: User, codename: str) -> None:
     if not actor.has_perm(f"cases.{codename}"):
         raise PermissionDenied
 
@@ -76,7 +77,7 @@ def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: 
     return {**limits, **problems}
 
 
-def _require_draft(case: Case, actor) -> Case:
+def _require_draft(case: Case, actor: User) -> Case:
     require(actor, "change", case)  # 404 out of scope; 403 when visible but not a draft of the actor's department
     if case.state not in EDITABLE_STATES:  # the policy says so too; the service does not rely on it alone
         raise PermissionDenied(_("Only a draft can be changed."))
@@ -85,7 +86,13 @@ def _require_draft(case: Case, actor) -> Case:
 
 @transaction.atomic
 def case_create(
-    *, actor, entity, facts: str, catalogue_item: CatalogueItem | None = None, severity: str = "", internal_notes=""
+    *,
+    actor: User,
+    entity,
+    facts: str,
+    catalogue_item: CatalogueItem | None = None,
+    severity: str = "",
+    internal_notes="",
 ) -> Case:
     """Open a draft case in the actor's department, numbered ``<DEPT>-<year>-<serial>``."""
     _require_model_permission(actor, "add_case")
@@ -114,7 +121,13 @@ def case_create(
 
 @transaction.atomic
 def case_update(
-    *, case: Case, actor, facts: str, catalogue_item: CatalogueItem | None, severity: str, internal_notes: str = ""
+    *,
+    case: Case,
+    actor: User,
+    facts: str,
+    catalogue_item: CatalogueItem | None,
+    severity: str,
+    internal_notes: str = "",
 ) -> Case:
     """Edit a draft. Changing the conduct removes proposed measures it does not allow."""
     case = _require_draft(Case.objects.select_for_update().get(pk=case.pk), actor)
@@ -134,7 +147,7 @@ def case_update(
 
 
 @transaction.atomic
-def legal_document_set(*, case: Case, actor, type: str, number: str, issuer: str, issued_on) -> LegalDocument:
+def legal_document_set(*, case: Case, actor: User, type: str, number: str, issuer: str, issued_on) -> LegalDocument:
     """Record (or correct) the document with legal effect the draft rests on."""
     _require_draft(case, actor)
     document = LegalDocument.objects.filter(case=case).first() or LegalDocument(case=case)
@@ -148,7 +161,9 @@ def legal_document_set(*, case: Case, actor, type: str, number: str, issuer: str
 
 
 @transaction.atomic
-def measure_propose(*, case: Case, actor, measure_type: MeasureType, duration_months: int | None = None) -> Sanction:
+def measure_propose(
+    *, case: Case, actor: User, measure_type: MeasureType, duration_months: int | None = None
+) -> Sanction:
     """Propose a measure on a draft; refused unless the catalogue item, subject kind and law allow it."""
     _require_draft(case, actor)
     problems = measure_problems(case=case, measure_type=measure_type, duration_months=duration_months)
@@ -163,7 +178,7 @@ def measure_propose(*, case: Case, actor, measure_type: MeasureType, duration_mo
 
 
 @transaction.atomic
-def measure_change(*, sanction: Sanction, actor, duration_months: int | None) -> Sanction:
+def measure_change(*, sanction: Sanction, actor: User, duration_months: int | None) -> Sanction:
     _require_draft(sanction.case, actor)
     problems = measure_problems(case=sanction.case, measure_type=sanction.measure_type, duration_months=duration_months)
     if problems:
@@ -175,7 +190,7 @@ def measure_change(*, sanction: Sanction, actor, duration_months: int | None) ->
 
 
 @transaction.atomic
-def measure_withdraw(*, sanction: Sanction, actor) -> None:
+def measure_withdraw(*, sanction: Sanction, actor: User) -> None:
     """Drop a proposed measure from a draft (the history keeps it)."""
     _require_draft(sanction.case, actor)
     if sanction.status != Sanction.Status.PROPOSED:

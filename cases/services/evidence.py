@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
 
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 DESCRIPTION_MAX_LENGTH = Evidence._meta.get_field("description").max_length
 
 
-def evidence_add(*, case: Case, actor, uploaded_file, description: str = "") -> Evidence:
+def evidence_add(*, case: Case, actor: User, uploaded_file, description: str = "") -> Evidence:
     """Attach an uploaded file to a draft case of the actor's department and return the stored Evidence.
 
     Adding evidence changes the case, so the policy must allow ``change`` on the case (only drafts of
@@ -67,18 +68,24 @@ def evidence_add(*, case: Case, actor, uploaded_file, description: str = "") -> 
             evidence.save()
     except BaseException:
         # Nothing committed (including a failed commit): the stored file must not outlive its row.
-        if evidence.file.name:
-            _delete_quietly(evidence)
+        stored_files_discard([evidence], case_id=evidence.case_id)
         raise
     return evidence
 
 
-def _delete_quietly(evidence: Evidence) -> None:
-    """Remove a stored file whose row was not written; never hide the error that got us here."""
-    try:
-        evidence.file.storage.delete(evidence.file.name)
-    except Exception:
-        logger.exception("Could not delete orphaned evidence file for case %s", evidence.case_id)
+def stored_files_discard(rows, *, case_id: int) -> None:
+    """Remove the stored files of upload rows (evidence, attachments) whose write did not commit.
+
+    Called from the ``except`` of a failed upload, so a file that cannot be deleted is logged, never raised:
+    the error that got us here is the one the caller must see.
+    """
+    for row in rows:
+        if not row.file.name:
+            continue
+        try:
+            row.file.storage.delete(row.file.name)
+        except Exception:
+            logger.exception("Could not delete an orphaned %s file of case %s", row._meta.model_name, case_id)
 
 
-__all__ = ["evidence_add"]
+__all__ = ["evidence_add", "stored_files_discard"]

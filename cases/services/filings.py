@@ -14,7 +14,6 @@ exactly like evidence (``cases.evidence.inspect_upload``) and kept in the same p
 
 import datetime
 import hashlib
-import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -22,18 +21,19 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from .. import clocks, workflow
 from ..evidence import inspect_upload
 from ..models import Case, Filing, FilingAttachment, Notice, Publication, Statement, StatementAttachment
 from ..workflow import State
 from . import notifications
+from .evidence import stored_files_discard
 from .lifecycle import transition_finish
 from .notices import notice_issue
-
-logger = logging.getLogger(__name__)
 
 STATEMENT_MAX_LENGTH = 10_000
 TEXT_MAX_LENGTH = 10_000
@@ -55,7 +55,7 @@ def _check_uploads(uploads) -> list:
     return checked
 
 
-def _store_attachments(checked, *, model, owner: dict, actor, now, stored: list, reason: str) -> None:
+def _store_attachments(checked, *, model, owner: dict, actor: User, now, stored: list, reason: str) -> None:
     """Store each checked upload as a ``model`` row of ``owner`` (its filing or statement); ``stored`` lists them."""
     for upload, facts in checked:
         attachment = model(
@@ -66,14 +66,6 @@ def _store_attachments(checked, *, model, owner: dict, actor, now, stored: list,
         stored.append(attachment)
         attribute(attachment, actor=actor, reason=reason)
         attachment.save()
-
-
-def _delete_files(stored: list, case_pk: int) -> None:
-    for attachment in stored:  # the stored files must not outlive their rows
-        try:
-            attachment.file.storage.delete(attachment.file.name)
-        except Exception:
-            logger.exception("Could not delete an orphaned filing attachment of case %s", case_pk)
 
 
 @dataclass(frozen=True)
@@ -122,7 +114,7 @@ def statement_window_refusal(case: Case, *, today: datetime.date | None = None) 
     return str(_("The statement window closed on %(date)s.") % {"date": ends_on})
 
 
-def portal_statement_file(*, case: Case, actor, text: str, uploads=()) -> Receipt:
+def statement_file(*, case: Case, actor: User, text: str, uploads=()) -> Receipt:
     """A representative files the entity's statement or objection, with its evidence, while the window is open.
 
     ``Http404`` if the actor does not represent the case's entity (or the case is not served yet);
@@ -130,9 +122,7 @@ def portal_statement_file(*, case: Case, actor, text: str, uploads=()) -> Receip
     that was refused; otherwise the statement and its documents are recorded with the actor, the case awaits
     decision (history names the actor) and a receipt comes back.
     """
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": ValidationError(_("Enter the statement."), code="required")})
+    text = text_required(text, field="text", message=_("Enter the statement."))
     if len(text) > STATEMENT_MAX_LENGTH:
         raise ValidationError(
             {
@@ -165,7 +155,7 @@ def portal_statement_file(*, case: Case, actor, text: str, uploads=()) -> Receip
             )  # fmt: skip
             transition_finish(locked, transition=transition, actor=actor, reasons="statement filed through the portal")
     except BaseException:
-        _delete_files(stored, case.pk)
+        stored_files_discard(stored, case_id=case.pk)  # the stored files must not outlive their rows
         raise
     return statement_receipt(statement)
 
@@ -241,9 +231,7 @@ REFUSALS = {
 
 
 def _clean_text(text: str, field: str, message, limit: int = TEXT_MAX_LENGTH) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: ValidationError(message, code="required")})
+    text = text_required(text, field=field, message=message)
     if len(text) > limit:
         raise ValidationError(
             {field: ValidationError(_("Keep it to %(limit)d characters."), code="max_length", params={"limit": limit})}
@@ -251,7 +239,7 @@ def _clean_text(text: str, field: str, message, limit: int = TEXT_MAX_LENGTH) ->
     return text
 
 
-def case_flag_objection(case: Case, *, actor) -> None:
+def case_flag_objection(case: Case, *, actor: User) -> None:
     """Set or clear the "under objection" flag of a locked case from its open objections and appeals."""
     flagged = Filing.objects.filter(case=case, kind__in=Filing.DISPUTES, status__in=Filing.OPEN_STATUSES).exists()
     if case.under_objection != flagged:
@@ -260,7 +248,7 @@ def case_flag_objection(case: Case, *, actor) -> None:
         case.save(update_fields=["under_objection"])
 
 
-def _file(*, case: Case, actor, kind: str, text: str, uploads=()) -> Filing:
+def _file(*, case: Case, actor: User, kind: str, text: str, uploads=()) -> Filing:
     checked = _check_uploads(uploads)
     stored = []
     try:
@@ -293,26 +281,26 @@ def _file(*, case: Case, actor, kind: str, text: str, uploads=()) -> Filing:
             if kind in Filing.DISPUTES:
                 case_flag_objection(locked, actor=actor)
             notice_issue(case=locked, kind=Notice.Kind.FILING_RECEIPT, actor=actor, filing=filing)
-            notifications.notify_filing_received(filing, actor=actor)
+            notifications.notification_send_filing_received(filing, actor=actor)
     except BaseException:
-        _delete_files(stored, case.pk)
+        stored_files_discard(stored, case_id=case.pk)  # the stored files must not outlive their rows
         raise
     return filing
 
 
-def portal_objection_file(*, case: Case, actor, text: str, uploads=()) -> Filing:
+def filing_objection_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
     """Object to the record (an error, an omission, a period overrun ...); it is flagged at once."""
     text = _clean_text(text, "text", _("State what is wrong in the record and why."))
     return _file(case=case, actor=actor, kind=Filing.Kind.OBJECTION, text=text, uploads=uploads)
 
 
-def portal_appeal_file(*, case: Case, actor, text: str, uploads=()) -> Filing:
+def filing_appeal_file(*, case: Case, actor: User, text: str, uploads=()) -> Filing:
     """Appeal the sanction decision on ``case`` before its deadline; returns the filing (with its reference)."""
     text = _clean_text(text, "text", _("State the grounds of your appeal."))
     return _file(case=case, actor=actor, kind=Filing.Kind.APPEAL, text=text, uploads=uploads)
 
 
-def portal_repair_apply(*, case: Case, actor, commitment: str, uploads=()) -> Filing:
+def filing_repair_apply(*, case: Case, actor: User, commitment: str, uploads=()) -> Filing:
     """Apply for credit repair once eligible, with a signed commitment and proof of the obligations fulfilled."""
     text = _clean_text(commitment, "commitment", _("Enter your commitment."))
     return _file(case=case, actor=actor, kind=Filing.Kind.REPAIR, text=text, uploads=uploads)
@@ -324,7 +312,7 @@ def supplement_refusal(filing: Filing) -> str | None:
     return None
 
 
-def portal_repair_supplement(*, filing: Filing, actor, note: str, uploads=()) -> Filing:
+def filing_repair_supplement(*, filing: Filing, actor: User, note: str, uploads=()) -> Filing:
     """Supply the documents an incomplete repair application was asked for; the review clock starts again."""
     note = (note or "").strip()
     if len(note) > TEXT_MAX_LENGTH:
@@ -359,9 +347,9 @@ def portal_repair_supplement(*, filing: Filing, actor, note: str, uploads=()) ->
             locked.version += 1
             attribute(locked, actor=actor, reason="requested documents supplied")
             locked.save()
-            notifications.notify_filing_received(locked, actor=actor)
+            notifications.notification_send_filing_received(locked, actor=actor)
     except BaseException:
-        _delete_files(stored, filing.case_id)
+        stored_files_discard(stored, case_id=filing.case_id)
         raise
     return locked
 
@@ -374,7 +362,7 @@ def public_statement_refusal(case: Case, *, today: datetime.date | None = None) 
 
 
 @transaction.atomic
-def portal_public_statement_set(*, case: Case, actor, text: str) -> Publication:
+def publication_statement_set(*, case: Case, actor: User, text: str) -> Publication:
     """Add (or replace) the entity's short statement shown with its published entry; empty text removes it."""
     text = (text or "").strip()
     if len(text) > PUBLIC_STATEMENT_MAX_LENGTH:

@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from audit.history import attribute
 
 from .. import clocks, workflow
@@ -100,7 +101,7 @@ def publication_snapshot(case: Case, *, period: clocks.RecordPeriod) -> dict:
     }
 
 
-def publication_refresh(publication: Publication, *, actor, why: str) -> Publication:
+def publication_refresh(publication: Publication, *, actor: User, why: str) -> Publication:
     """After a confirmed correction, the published measures are those still in force, with their new ends."""
     snapshot = dict(publication.snapshot)
     snapshot["measures"] = _published_measures(publication.case, max_end_on=publication.max_end_on)
@@ -111,7 +112,7 @@ def publication_refresh(publication: Publication, *, actor, why: str) -> Publica
     return publication
 
 
-def publication_create(case: Case, *, period: clocks.RecordPeriod, actor) -> Publication:
+def publication_create(case: Case, *, period: clocks.RecordPeriod, actor: User) -> Publication:
     """Publish the decided case from the decision date until at most the end of its record period."""
     publication = Publication(
         case=case,
@@ -136,7 +137,7 @@ DEIDENTIFIED_NOTICE = {
 
 
 @transaction.atomic
-def case_records_deidentify(*, entity, actor, reason: str) -> int:
+def case_records_deidentify(*, entity, actor: User, reason: str) -> int:
     """After a natural person's retention ends (``audit.retention``): the notices served on them and their
     published entries lose the name and identity number. Live rows change as attributed saves; their history
     rows lose the texts through the one audited purge path. Returns how many rows changed."""
@@ -174,7 +175,7 @@ def case_records_deidentify(*, entity, actor, reason: str) -> int:
 # -- finishing a transition -------------------------------------------------------------------------------
 
 
-def transition_finish(case: Case, *, transition, actor, reasons: str) -> Case:
+def transition_finish(case: Case, *, transition, actor: User, reasons: str) -> Case:
     """Move a locked, checked case to the transition's target and save it with its history row (actor, reason)."""
     case.state = transition.target
     case.version += 1
@@ -191,7 +192,7 @@ def _today(today):
     return today or timezone.localdate()
 
 
-def sanction_end(sanction: Sanction, *, reason: str, on: datetime.date, actor, why: str) -> None:
+def sanction_end(sanction: Sanction, *, reason: str, on: datetime.date, actor: User, why: str) -> None:
     sanction.status = Sanction.Status.ENDED
     sanction.ended_on = on
     sanction.end_reason = reason
@@ -199,7 +200,7 @@ def sanction_end(sanction: Sanction, *, reason: str, on: datetime.date, actor, w
     sanction.save()
 
 
-def publication_end(publication: Publication, *, reason: str, on: datetime.date, actor, why: str) -> None:
+def publication_end(publication: Publication, *, reason: str, on: datetime.date, actor: User, why: str) -> None:
     publication.ended_on = on
     publication.end_reason = reason
     attribute(publication, actor=actor, reason=why)
@@ -207,7 +208,7 @@ def publication_end(publication: Publication, *, reason: str, on: datetime.date,
 
 
 @transaction.atomic
-def sanction_start(*, sanction: Sanction, actor, today: datetime.date | None = None) -> bool:
+def sanction_start(*, sanction: Sanction, actor: User, today: datetime.date | None = None) -> bool:
     """An imposed measure comes into force on its start date (pending → active). False if nothing to do."""
     today = _today(today)
     locked = Sanction.objects.select_for_update(of=("self",)).select_related("case").get(pk=sanction.pk)
@@ -222,7 +223,7 @@ def sanction_start(*, sanction: Sanction, actor, today: datetime.date | None = N
 
 
 @transaction.atomic
-def sanction_expire(*, sanction: Sanction, actor, today: datetime.date | None = None) -> bool:
+def sanction_expire(*, sanction: Sanction, actor: User, today: datetime.date | None = None) -> bool:
     """A measure with a shorter duration than the record ends on its planned end date (active → ended)."""
     today = _today(today)
     locked = Sanction.objects.select_for_update(of=("self",)).get(pk=sanction.pk)
@@ -236,7 +237,7 @@ def sanction_expire(*, sanction: Sanction, actor, today: datetime.date | None = 
 
 
 @transaction.atomic
-def publication_expire(*, publication: Publication, actor, today: datetime.date | None = None) -> bool:
+def publication_expire(*, publication: Publication, actor: User, today: datetime.date | None = None) -> bool:
     """Publication stops automatically at its maximum (Order 36), whatever else happens to the case."""
     today = _today(today)
     locked = Publication.objects.select_for_update(of=("self",)).get(pk=publication.pk)
@@ -254,7 +255,7 @@ def _lock_case(case: Case) -> Case:
 
 
 @transaction.atomic
-def case_expire(*, case: Case, actor, today: datetime.date | None = None) -> Case:
+def case_expire(*, case: Case, actor: User, today: datetime.date | None = None) -> Case:
     """At the end of the record period the case expires: its measures and publication end, a notice is served."""
     today = _today(today)
     locked = _lock_case(case)
@@ -279,7 +280,7 @@ def case_expire(*, case: Case, actor, today: datetime.date | None = None) -> Cas
 
 
 @transaction.atomic
-def case_mark_repair_eligible(*, case: Case, actor, today: datetime.date | None = None) -> bool:
+def case_mark_repair_eligible(*, case: Case, actor: User, today: datetime.date | None = None) -> bool:
     """Once the minimum period has run, the entity may apply for credit repair: mark it and tell the entity."""
     today = _today(today)
     locked = _lock_case(case)
@@ -289,7 +290,7 @@ def case_mark_repair_eligible(*, case: Case, actor, today: datetime.date | None 
     locked.repair_eligible_since = earliest
     attribute(locked, actor=actor, reason=f"eligible for credit repair from {earliest}")
     locked.save()
-    notifications.notify_repair_eligible(locked, actor=actor)
+    notifications.notification_send_repair_eligible(locked, actor=actor)
     return True
 
 
@@ -299,7 +300,7 @@ def _due_on(case: Case) -> datetime.date | None:
 
 
 @transaction.atomic
-def case_flag_overdue(*, case: Case, actor, today: datetime.date | None = None) -> bool:
+def case_flag_overdue(*, case: Case, actor: User, today: datetime.date | None = None) -> bool:
     """Flag a review or decision not made by its due date, and tell the supervisors (once per due date)."""
     today = _today(today)
     locked = _lock_case(case)
@@ -309,25 +310,25 @@ def case_flag_overdue(*, case: Case, actor, today: datetime.date | None = None) 
     locked.overdue_since = due_on + datetime.timedelta(days=1)
     attribute(locked, actor=actor, reason=f"overdue: {locked.state} was due on {due_on}")
     locked.save()
-    notifications.notify_overdue(locked, actor=actor, due_on=due_on)
+    notifications.notification_send_overdue(locked, actor=actor, due_on=due_on)
     return True
 
 
 @transaction.atomic
-def case_remind(*, case: Case, actor, today: datetime.date | None = None) -> int:
+def case_remind(*, case: Case, actor: User, today: datetime.date | None = None) -> int:
     """Remind before a deadline: the entity of its statement window, supervisors of the decision due. Once each."""
     today = _today(today)
     horizon = today + datetime.timedelta(days=settings.LIFECYCLE_REMINDER_DAYS)
     locked = _lock_case(case)
     if locked.state == State.NOTICE_ISSUED and today <= locked.statement_window_ends_on <= horizon:
-        return len(notifications.notify_statement_window_reminder(locked, actor=actor))
+        return len(notifications.notification_send_statement_window_reminder(locked, actor=actor))
     if locked.state == State.DECISION_PENDING and today <= locked.decision_due_on <= horizon:
-        return len(notifications.notify_decision_due_reminder(locked, actor=actor))
+        return len(notifications.notification_send_decision_due_reminder(locked, actor=actor))
     return 0
 
 
 @transaction.atomic
-def filing_remind_overdue(*, filing: Filing, actor, today: datetime.date | None = None) -> int:
+def filing_remind_overdue(*, filing: Filing, actor: User, today: datetime.date | None = None) -> int:
     """Tell the reviewers once that an open filing passed its deadline; returns how many were told.
 
     The filing row is locked, so two sweeps at once serialise here and the second finds the reminder sent.
@@ -339,4 +340,4 @@ def filing_remind_overdue(*, filing: Filing, actor, today: datetime.date | None 
         return 0
     if locked.due_on >= today:
         return 0
-    return len(notifications.notify_filing_overdue(locked, actor=actor))
+    return len(notifications.notification_send_filing_overdue(locked, actor=actor))

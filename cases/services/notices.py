@@ -7,6 +7,7 @@ the text stored is exactly what was served, so later template changes never rewr
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from accounts.models import User
 from audit.history import attribute
 
 from ..models import Case, Notice, Sanction
@@ -76,7 +77,7 @@ def _context(case: Case, language: str, respond_by, filing=None) -> dict:
     }
 
 
-def notice_issue(*, case: Case, kind: str, actor, respond_by=None, filing=None) -> Notice:
+def notice_issue(*, case: Case, kind: str, actor: User, respond_by=None, filing=None) -> Notice:
     """Render the notice in both languages, store it as served, tell the entity's representatives, return it.
 
     ``filing`` is the objection, appeal or repair application a receipt, request or decision answers.
@@ -102,5 +103,5 @@ def notice_issue(*, case: Case, kind: str, actor, respond_by=None, filing=None) 
     )
     attribute(notice, actor=actor, reason=f"{kind} notice served")
     notice.save()
-    notifications.notify_notice_served(notice, actor=actor)
+    notifications.notification_send_notice_served(notice, actor=actor)
     return notice

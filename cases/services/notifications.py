@@ -1,6 +1,6 @@
 """Notifications to entity representatives and staff: in-app rows plus an e-mail (DESIGN §5; issue 5).
 
-``notify`` writes one :class:`~cases.models.Notification` per recipient inside the caller's transaction,
+``notification_send`` writes one :class:`~cases.models.Notification` per recipient inside the caller's transaction,
 rendered in Chinese and English from ``templates/notifications/<kind>.<language>.txt`` (first line: the
 subject; the rest: the text). The e-mail task is enqueued with ``transaction.on_commit``: a change that
 rolls back sends nothing, and a committed one always has its row. Should the enqueue itself be lost
@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from accounts import roles
+from accounts.models import User
 from accounts.services import system_actor
 from audit.history import attribute
 from entities.models import Representative
@@ -89,11 +90,11 @@ def _render(kind: str, language: str, context: dict) -> tuple[str, str]:
     return subject.strip()[:200], body.strip()
 
 
-def notify(
+def notification_send(
     *,
     recipients: Iterable,
     kind: str,
-    actor,
+    actor: User,
     case: Case | None = None,
     notice: Notice | None = None,
     context: dict | None = None,
@@ -155,66 +156,68 @@ def _enqueue(notification_id: int, run_after: datetime.datetime | None = None) -
     task.enqueue(notification_id)
 
 
-def notify_notice_served(notice: Notice, *, actor) -> list[Notification]:
+def notification_send_notice_served(notice: Notice, *, actor: User) -> list[Notification]:
     """Tell the entity's representatives that a notice was served, with its text."""
     case = notice.case
-    return notify(recipients=entity_recipients(case), kind=Kind.NOTICE_SERVED, actor=actor, case=case, notice=notice)
+    return notification_send(
+        recipients=entity_recipients(case), kind=Kind.NOTICE_SERVED, actor=actor, case=case, notice=notice
+    )
 
 
-def notify_filing_received(filing, *, actor) -> list[Notification]:
+def notification_send_filing_received(filing, *, actor: User) -> list[Notification]:
     """Tell the appeals reviewers who may review it that an objection, appeal or repair application waits."""
     case = filing.case
-    return notify(
+    return notification_send(
         recipients=appeals_reviewers(exclude=(filing.case_submitter_id, filing.case_decider_id)),
         kind=Kind.FILING_RECEIVED, actor=actor, case=case, context={"filing": filing},
         dedupe_key=f"filing:{filing.pk}:{filing.version}",
     )  # fmt: skip
 
 
-def notify_filing_overdue(filing, *, actor) -> list[Notification]:
+def notification_send_filing_overdue(filing, *, actor: User) -> list[Notification]:
     """Tell the appeals reviewers who may decide it that a filing passed its review deadline (once per deadline)."""
-    return notify(
+    return notification_send(
         recipients=appeals_reviewers(exclude=(filing.case_submitter_id, filing.case_decider_id)),
         kind=Kind.FILING_OVERDUE, actor=actor, case=filing.case, context={"filing": filing},
         dedupe_key=f"filing_overdue:{filing.pk}:{filing.due_on}",
     )  # fmt: skip
 
 
-def notify_decision_due(case: Case, *, actor) -> list[Notification]:
+def notification_send_decision_due(case: Case, *, actor: User) -> list[Notification]:
     """Tell the caseworker and supervisors that the case now awaits their decision, and by when."""
-    return notify(recipients=case_staff(case), kind=Kind.DECISION_DUE, actor=actor, case=case)
+    return notification_send(recipients=case_staff(case), kind=Kind.DECISION_DUE, actor=actor, case=case)
 
 
-def notify_statement_window_reminder(case: Case, *, actor) -> list[Notification]:
-    return notify(
+def notification_send_statement_window_reminder(case: Case, *, actor: User) -> list[Notification]:
+    return notification_send(
         recipients=entity_recipients(case), kind=Kind.STATEMENT_WINDOW_REMINDER, actor=actor, case=case,
         dedupe_key=f"statement_window:{case.pk}:{case.statement_window_ends_on}",
     )  # fmt: skip
 
 
-def notify_decision_due_reminder(case: Case, *, actor) -> list[Notification]:
-    return notify(
+def notification_send_decision_due_reminder(case: Case, *, actor: User) -> list[Notification]:
+    return notification_send(
         recipients=supervisors(case), kind=Kind.DECISION_DUE_REMINDER, actor=actor, case=case,
         dedupe_key=f"decision_due:{case.pk}:{case.decision_due_on}",
     )  # fmt: skip
 
 
-def notify_overdue(case: Case, *, actor, due_on: datetime.date) -> list[Notification]:
+def notification_send_overdue(case: Case, *, actor: User, due_on: datetime.date) -> list[Notification]:
     recipients = supervisors(case) if case.state == "submitted" else case_staff(case)
-    return notify(
+    return notification_send(
         recipients=recipients, kind=Kind.OVERDUE, actor=actor, case=case, context={"due_on": due_on},
         dedupe_key=f"overdue:{case.pk}:{case.state}:{due_on}",
     )  # fmt: skip
 
 
-def notify_repair_eligible(case: Case, *, actor) -> list[Notification]:
-    return notify(
+def notification_send_repair_eligible(case: Case, *, actor: User) -> list[Notification]:
+    return notification_send(
         recipients=entity_recipients(case), kind=Kind.REPAIR_ELIGIBLE, actor=actor, case=case,
         dedupe_key=f"repair_eligible:{case.pk}",
     )  # fmt: skip
 
 
-def notification_mark_read(*, notification: Notification, actor) -> Notification:
+def notification_mark_read(*, notification: Notification, actor: User) -> Notification:
     """The recipient marks a notification read (in-app)."""
     if notification.recipient_id != actor.pk:
         raise PermissionDenied
@@ -294,7 +297,7 @@ def notification_email_send(*, notification_id: int) -> str:
         return notification.email_status
 
 
-def notifications_requeue(*, actor, now: datetime.datetime | None = None) -> list[Notification]:
+def notifications_requeue(*, actor: User, now: datetime.datetime | None = None) -> list[Notification]:
     """Enqueue again the e-mails whose task should have run by now but has not (lost enqueue, or due retry)."""
     now = now or timezone.now()
     due = Notification.objects.filter(

@@ -9,6 +9,7 @@ one audited purge path (``audit.services.history_purge_personal_data``).
 
 from django.db import models
 
+from accounts.models import User
 from audit.history import attribute
 from audit.services import history_purge_personal_data
 
@@ -30,7 +31,7 @@ _FREE_TEXT: tuple[tuple[type[models.Model], str, dict[str, str]], ...] = (
 )
 
 
-def case_free_text_deidentify(*, entity, actor, reason: str) -> int:
+def case_free_text_deidentify(*, entity, actor: User, reason: str) -> int:
     """De-identify the free text and file names of every case against ``entity``; returns the live rows changed.
 
     Runs inside the caller's transaction. History rows of those records lose the same fields (and, for the

@@ -12,8 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from accounts.permissions import can, require
 from audit.history import attribute
+from creditportal.text import text_required
 
 from .. import clocks, workflow
 from ..calendar import add_months
@@ -25,16 +27,16 @@ from .lifecycle import transition_finish
 from .notices import notice_issue
 
 
-def _four_eyes_refused(transition, case: Case, actor) -> bool:
+def _four_eyes_refused(transition, case: Case, actor: User) -> bool:
     return transition.four_eyes and case.submitted_by_id == actor.pk
 
 
-def _submitter_only_refused(transition, case: Case, actor) -> bool:
+def _submitter_only_refused(transition, case: Case, actor: User) -> bool:
     return transition.submitter_only and case.submitted_by_id != actor.pk
 
 
 def case_transition_allowed(
-    *, case: Case, actor, transition: workflow.Transition, may: Callable[[str, Case], bool] | None = None
+    *, case: Case, actor: User, transition: workflow.Transition, may: Callable[[str, Case], bool] | None = None
 ) -> bool:
     """Whether ``actor`` may ever take ``transition`` on ``case``, whatever state the case is in now: the role, the
     policy, the four-eyes rule and who may withdraw. A page uses it to tell "never yours" (refused) from "the case
@@ -48,7 +50,7 @@ def case_transition_allowed(
     )
 
 
-def case_transitions_available(*, case: Case, actor, may: Callable[[str, Case], bool] | None = None) -> list:
+def case_transitions_available(*, case: Case, actor: User, may: Callable[[str, Case], bool] | None = None) -> list:
     """The transitions ``actor`` may take on ``case`` now, by the rules the services enforce (the one source the
     admin renders its buttons from). ``may(action, case)`` answers the policy; by default ``can``."""
     return [
@@ -58,7 +60,7 @@ def case_transitions_available(*, case: Case, actor, may: Callable[[str, Case], 
     ]
 
 
-def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int | None):
+def _begin(*, case: Case, actor: User, name: str, reasons: str, expected_version: int | None):
     """Lock the case and run every check the transition needs; returns (locked case, transition)."""
     locked = Case.objects.select_for_update(of=("self",)).select_related("catalogue_item", "entity").get(pk=case.pk)
     require(actor, "view", locked)
@@ -72,14 +74,14 @@ def _begin(*, case: Case, actor, name: str, reasons: str, expected_version: int 
         raise FourEyesError
     if transition.four_eyes:
         authorship.require_not_author(locked, actor)
-    if transition.reason_required and not (reasons or "").strip():
-        raise ValidationError({"reasons": ValidationError(_("State your reasons."), code="reasons_required")})
+    if transition.reason_required:
+        text_required(reasons, field="reasons", message=_("State your reasons."), code="reasons_required")
     if _submitter_only_refused(transition, locked, actor):
         raise PermissionDenied(_("Only the person who submitted the case can withdraw it."))
     return locked, transition
 
 
-def _decide(case: Case, *, outcome: str, actor, reasons: str) -> Decision:
+def _decide(case: Case, *, outcome: str, actor: User, reasons: str) -> Decision:
     decision = Decision(
         case=case,
         outcome=outcome,
@@ -95,7 +97,7 @@ def _decide(case: Case, *, outcome: str, actor, reasons: str) -> Decision:
 
 
 @transaction.atomic
-def case_submit(*, case: Case, actor, expected_version: int | None = None) -> Case:
+def case_submit(*, case: Case, actor: User, expected_version: int | None = None) -> Case:
     """Send a complete draft to the department's supervisors for review."""
     case, transition = _begin(case=case, actor=actor, name="submit", reasons="", expected_version=expected_version)
     problems = submission_problems(case)
@@ -108,7 +110,7 @@ def case_submit(*, case: Case, actor, expected_version: int | None = None) -> Ca
 
 
 @transaction.atomic
-def case_withdraw(*, case: Case, actor, reasons: str, expected_version: int | None = None) -> Case:
+def case_withdraw(*, case: Case, actor: User, reasons: str, expected_version: int | None = None) -> Case:
     """The submitter takes a case back to draft before it is reviewed."""
     case, transition = _begin(
         case=case, actor=actor, name="withdraw", reasons=reasons, expected_version=expected_version
@@ -118,7 +120,7 @@ def case_withdraw(*, case: Case, actor, reasons: str, expected_version: int | No
 
 
 @transaction.atomic
-def case_return(*, case: Case, actor, reasons: str, expected_version: int | None = None) -> Case:
+def case_return(*, case: Case, actor: User, reasons: str, expected_version: int | None = None) -> Case:
     """A supervisor sends the case back to draft with what must change."""
     case, transition = _begin(case=case, actor=actor, name="return", reasons=reasons, expected_version=expected_version)
     _decide(case, outcome=Decision.Outcome.RETURN, actor=actor, reasons=reasons)
@@ -127,7 +129,7 @@ def case_return(*, case: Case, actor, reasons: str, expected_version: int | None
 
 
 @transaction.atomic
-def case_reject(*, case: Case, actor, reasons: str, expected_version: int | None = None) -> Case:
+def case_reject(*, case: Case, actor: User, reasons: str, expected_version: int | None = None) -> Case:
     """A supervisor refuses to record the case; it is closed."""
     case, transition = _begin(case=case, actor=actor, name="reject", reasons=reasons, expected_version=expected_version)
     _decide(case, outcome=Decision.Outcome.REJECT, actor=actor, reasons=reasons)
@@ -136,7 +138,7 @@ def case_reject(*, case: Case, actor, reasons: str, expected_version: int | None
 
 
 @transaction.atomic
-def case_approve(*, case: Case, actor, reasons: str = "", expected_version: int | None = None) -> Case:
+def case_approve(*, case: Case, actor: User, reasons: str = "", expected_version: int | None = None) -> Case:
     """A second supervisor approves: the pre-decision notice is served and the statement window opens."""
     case, transition = _begin(
         case=case, actor=actor, name="approve", reasons=reasons, expected_version=expected_version
@@ -157,10 +159,9 @@ def case_approve(*, case: Case, actor, reasons: str = "", expected_version: int 
 
 
 @transaction.atomic
-def case_record_statement(*, case: Case, actor, text: str, received_on=None, expected_version: int | None = None):
+def case_record_statement(*, case: Case, actor: User, text: str, received_on=None, expected_version: int | None = None):
     """Record what the entity said in answer to the notice; the case is then ready for decision."""
-    if not (text or "").strip():
-        raise ValidationError({"text": ValidationError(_("Enter the statement."), code="required")})
+    text_required(text, field="text", message=_("Enter the statement."))
     case, transition = _begin(
         case=case, actor=actor, name="record_statement", reasons="", expected_version=expected_version
     )
@@ -176,7 +177,7 @@ def case_record_statement(*, case: Case, actor, text: str, received_on=None, exp
 
 
 @transaction.atomic
-def case_close_statement_window(*, case: Case, actor, today=None) -> Case:
+def case_close_statement_window(*, case: Case, actor: User, today=None) -> Case:
     """After the window ends without a statement, the case awaits decision (a system transition: the sweep runs it).
 
     Checks the workflow table and the date, not user permissions: ``actor`` is the system account.
@@ -190,11 +191,11 @@ def case_close_statement_window(*, case: Case, actor, today=None) -> Case:
             code="window_open",
         )
     case = transition_finish(locked, transition=transition, actor=actor, reasons="statement window ended")
-    notifications.notify_decision_due(case, actor=actor)
+    notifications.notification_send_decision_due(case, actor=actor)
     return case
 
 
-def _decide_case(*, case, actor, name, outcome, reasons, expected_version):
+def _decide_case(*, case, actor: User, name, outcome, reasons, expected_version):
     case, transition = _begin(case=case, actor=actor, name=name, reasons=reasons, expected_version=expected_version)
     _decide(case, outcome=outcome, actor=actor, reasons=reasons)
     case.decided_by = actor
@@ -204,7 +205,7 @@ def _decide_case(*, case, actor, name, outcome, reasons, expected_version):
 
 @transaction.atomic
 def case_sanction(
-    *, case: Case, actor, reasons: str, expected_version: int | None = None, publish: bool | None = None
+    *, case: Case, actor: User, reasons: str, expected_version: int | None = None, publish: bool | None = None
 ) -> Case:
     """Decide to impose the proposed measures; they start on the decision date (DESIGN §5).
 
@@ -249,7 +250,7 @@ def case_sanction(
 
 
 @transaction.atomic
-def case_dismiss(*, case: Case, actor, reasons: str, expected_version: int | None = None) -> Case:
+def case_dismiss(*, case: Case, actor: User, reasons: str, expected_version: int | None = None) -> Case:
     """Decide not to impose anything; proposed measures are marked not imposed."""
     case, transition = _decide_case(
         case=case, actor=actor, name="dismiss", outcome=Decision.Outcome.DISMISS, reasons=reasons,

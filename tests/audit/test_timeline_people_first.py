@@ -16,7 +16,7 @@ def approved(make_draft, caseworker, supervisor):
     case = services.case_submit(case=make_draft(), actor=caseworker)
     case = services.case_approve(case=case, actor=supervisor, reasons="Facts verified")
     # The staff are told; the e-mail sender then records its attempt on each notification (bookkeeping).
-    for notification in notifications.notify_decision_due(case, actor=supervisor):
+    for notification in notifications.notification_send_decision_due(case, actor=supervisor):
         notifications.notification_email_send(notification_id=notification.pk)
     return case
 

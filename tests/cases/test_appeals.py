@@ -16,11 +16,11 @@ from cases.models import Filing, FilingAttachment, Notice, Notification, Publica
 from cases.services import appeals
 from cases.services.errors import ConflictError
 from cases.services.filings import (
+    filing_objection_file,
+    filing_repair_apply,
+    filing_repair_supplement,
     objection_refusal,
-    portal_objection_file,
-    portal_public_statement_set,
-    portal_repair_apply,
-    portal_repair_supplement,
+    publication_statement_set,
 )
 from cases.workflow import State
 from tests.factories import UserFactory
@@ -61,7 +61,7 @@ def decided(clock, firm, rep_acme, serve, sanction):
 
 
 def _object(case, actor, text="The amount in the record is wrong: it was paid on 1 October."):
-    return portal_objection_file(case=case, actor=actor, text=text, uploads=[SimpleUploadedFile("paid.pdf", PDF)])
+    return filing_objection_file(case=case, actor=actor, text=text, uploads=[SimpleUploadedFile("paid.pdf", PDF)])
 
 
 def _running(case):
@@ -264,7 +264,7 @@ def eligible(decided, clock):
 
 
 def _apply(case, actor):
-    return portal_repair_apply(
+    return filing_repair_apply(
         case=case, actor=actor, commitment="We paid and will comply.", uploads=[SimpleUploadedFile("tax.pdf", PDF)]
     )
 
@@ -299,9 +299,9 @@ def test_incomplete_repair_lists_what_is_missing_once(eligible, rep_acme, review
         appeals.filing_decide(filing=filing, actor=reviewer, outcome="refused", reasons="x")
 
     with pytest.raises(ValidationError, match="Attach the documents"):
-        portal_repair_supplement(filing=filing, actor=rep_acme, note="Here.", uploads=[])
+        filing_repair_supplement(filing=filing, actor=rep_acme, note="Here.", uploads=[])
     supplied_on = clock.set(clock.today + datetime.timedelta(days=3))
-    portal_repair_supplement(
+    filing_repair_supplement(
         filing=filing, actor=rep_acme, note="Certificate attached.", uploads=[SimpleUploadedFile("bank.pdf", PDF)]
     )
     filing.refresh_from_db()
@@ -321,17 +321,17 @@ def test_only_repair_applications_can_be_incomplete(decided, rep_acme, reviewer)
 
 
 def test_the_entity_adds_a_public_statement_to_its_published_entry(decided, rep_acme):
-    publication = portal_public_statement_set(case=decided, actor=rep_acme, text="We have paid in full.")
+    publication = publication_statement_set(case=decided, actor=rep_acme, text="We have paid in full.")
     assert publication.entity_statement == "We have paid in full."
     assert publication.history.first().history_user == rep_acme
     with pytest.raises(ValidationError, match="500"):
-        portal_public_statement_set(case=decided, actor=rep_acme, text="x" * 501)
+        publication_statement_set(case=decided, actor=rep_acme, text="x" * 501)
 
 
 def test_no_public_statement_on_an_unpublished_record(decided, rep_acme, reviewer):
     appeals.filing_decide(filing=_object(decided, rep_acme), actor=reviewer, outcome="revoked", reasons="x")
     with pytest.raises(ValidationError, match="not published"):
-        portal_public_statement_set(case=decided, actor=rep_acme, text="Hello.")
+        publication_statement_set(case=decided, actor=rep_acme, text="Hello.")
 
 
 def test_the_sweep_reminds_the_reviewers_once_when_a_filing_is_overdue(decided, rep_acme, reviewer, clock):

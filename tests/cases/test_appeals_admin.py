@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts import roles
 from cases.models import Filing, FilingAttachment, Publication
-from cases.services.filings import portal_objection_file
+from cases.services.filings import filing_objection_file
 from cases.workflow import State
 from tests.factories import CaseFactory, UserFactory
 
@@ -38,7 +38,7 @@ def reviewer(db):
 @pytest.fixture
 def objection(clock, firm, rep_acme, serve, sanction):
     case = sanction(serve(firm))
-    return portal_objection_file(
+    return filing_objection_file(
         case=case, actor=rep_acme, text="Paid on 1 October.", uploads=[SimpleUploadedFile("paid.pdf", PDF)]
     )
 

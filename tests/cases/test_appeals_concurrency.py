@@ -7,7 +7,7 @@ from accounts import roles
 from cases.models import Filing, Notice
 from cases.services import appeals
 from cases.services.errors import ConflictError
-from cases.services.filings import portal_objection_file
+from cases.services.filings import filing_objection_file
 from cases.workflow import State
 from tests.concurrency import race
 from tests.factories import UserFactory
@@ -21,7 +21,7 @@ def decided(clock, firm, rep_acme, serve, sanction):
 
 
 def test_two_reviewers_deciding_one_objection_at_once_one_wins(decided, rep_acme):
-    filing = portal_objection_file(case=decided, actor=rep_acme, text="Paid.")
+    filing = filing_objection_file(case=decided, actor=rep_acme, text="Paid.")
     first, second = UserFactory(role=roles.APPEALS_REVIEWER), UserFactory(role=roles.APPEALS_REVIEWER)
     seen = filing.version
     results = race(
@@ -44,8 +44,8 @@ def test_two_reviewers_deciding_one_objection_at_once_one_wins(decided, rep_acme
 
 def test_the_same_objection_filed_twice_at_once_is_recorded_once(decided, rep_acme):
     results = race(
-        lambda: portal_objection_file(case=decided, actor=rep_acme, text="Paid."),
-        lambda: portal_objection_file(case=decided, actor=rep_acme, text="Paid."),
+        lambda: filing_objection_file(case=decided, actor=rep_acme, text="Paid."),
+        lambda: filing_objection_file(case=decided, actor=rep_acme, text="Paid."),
     )
     assert sum(not isinstance(r, Exception) for r in results) == 1, results
     assert all(isinstance(r, Filing | ValidationError) for r in results), results

@@ -23,7 +23,7 @@ from audit.models import AccessLog
 from cases import views as cases_views
 from cases.evidence import MAX_NAME_LENGTH, inspect_upload, safe_download_name, sanitize_name
 from cases.models import Evidence
-from cases.services.evidence import evidence_add
+from cases.services.evidence import evidence_add, stored_files_discard
 from tests.factories import CaseFactory, DepartmentFactory, UserFactory
 
 # -- sample files, built here so every byte is visible ------------------------------------------------------------
@@ -498,6 +498,18 @@ def test_a_failed_database_write_removes_the_stored_file(evidence_dir, case, cas
         evidence_add(case=case, actor=caseworker, uploaded_file=upload("a.pdf", PDF))
     assert stored_files(evidence_dir) == []
     assert Evidence.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_file_that_cannot_be_discarded_is_logged_not_raised(evidence_dir, case, caseworker, monkeypatch, caplog):
+    evidence = evidence_add(case=case, actor=caseworker, uploaded_file=upload("a.pdf", PDF))
+
+    def broken_delete(name):
+        raise OSError("read-only")
+
+    monkeypatch.setattr(evidence.file.storage, "delete", broken_delete)
+    stored_files_discard([evidence], case_id=case.pk)  # the caller's own error is the one to see
+    assert f"Could not delete an orphaned evidence file of case {case.pk}" in caplog.text
 
 
 @pytest.mark.django_db

@@ -287,7 +287,9 @@ def test_the_notification_list_costs_the_same_for_few_or_many_rows(superuser, cl
     counts = []
     for rows in (2, 20):
         for _n in range(rows - Notification.objects.count()):
-            notifications.notify(recipients=[UserFactory()], kind="decision_due", actor=None, case=CaseFactory())
+            notifications.notification_send(
+                recipients=[UserFactory()], kind="decision_due", actor=None, case=CaseFactory()
+            )
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         counts.append(len(queries))

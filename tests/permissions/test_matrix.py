@@ -33,7 +33,7 @@ from cases.models import (
     RulePeriod,
 )  # fmt: skip
 from cases.services.evidence import evidence_add
-from cases.services.filings import portal_appeal_file
+from cases.services.filings import filing_appeal_file
 from entities.models import EntityRelation, Representative
 from entities.services import entity_reveal_identifier, legacy_identifier_add, relation_add, representative_add
 from portal.services import representative_invite
@@ -357,7 +357,7 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
     statement_evidence.file.save("paid.pdf", ContentFile(PDF), save=False)
     statement_evidence.save()
     objects["statement_attachment"] = statement_evidence
-    objects["filing"] = portal_appeal_file(
+    objects["filing"] = filing_appeal_file(
         case=decided, actor=representative_user, text="We appeal.", uploads=[SimpleUploadedFile("proof.pdf", PDF)]
     )
     _, objects["invitation_token"] = representative_invite(

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from cases.models import Filing, FilingAttachment
-from cases.services.filings import appeal_deadline, portal_appeal_file, portal_repair_apply
+from cases.services.filings import appeal_deadline, filing_appeal_file, filing_repair_apply
 
 from .fixtures import login
 
@@ -38,7 +38,7 @@ def decided(clock, firm, rep_acme, serve, sanction):
 
 
 def test_appeal_within_the_deadline_gets_a_reference(decided, rep_acme, vault):
-    filing = portal_appeal_file(
+    filing = filing_appeal_file(
         case=decided, actor=rep_acme, text="The amount was paid.", uploads=[SimpleUploadedFile("receipt.pdf", PDF)]
     )
     assert filing.reference == f"A-{decided.number}-1"
@@ -50,7 +50,7 @@ def test_appeal_after_the_deadline_is_refused_with_the_date(decided, rep_acme, c
     deadline = appeal_deadline(decided)
     clock.set(deadline + datetime.timedelta(days=1))
     with pytest.raises(ValidationError) as error:
-        portal_appeal_file(case=decided, actor=rep_acme, text="Late.")
+        filing_appeal_file(case=decided, actor=rep_acme, text="Late.")
     assert f"was {deadline}" in error.value.messages[0]
     assert not Filing.objects.exists()
 
@@ -58,32 +58,32 @@ def test_appeal_after_the_deadline_is_refused_with_the_date(decided, rep_acme, c
 def test_appeal_on_a_case_not_yet_decided_is_refused(clock, firm, rep_acme, serve):
     served = serve(firm)
     with pytest.raises(ValidationError) as error:
-        portal_appeal_file(case=served, actor=rep_acme, text="x")
+        filing_appeal_file(case=served, actor=rep_acme, text="x")
     assert "no sanction decision" in error.value.messages[0]
 
 
 def test_repair_before_eligibility_is_refused_with_the_opening_date(decided, rep_acme):
     with pytest.raises(ValidationError) as error:
-        portal_repair_apply(case=decided, actor=rep_acme, commitment="I will comply.")
+        filing_repair_apply(case=decided, actor=rep_acme, commitment="I will comply.")
     assert f"from {decided.repair_earliest_on}" in error.value.messages[0]
     assert not Filing.objects.exists()
 
 
 def test_repair_once_eligible_with_proof(decided, rep_acme, clock, vault):
     clock.set(decided.repair_earliest_on)
-    filing = portal_repair_apply(
+    filing = filing_repair_apply(
         case=decided, actor=rep_acme, commitment="I paid and will comply.",
         uploads=[SimpleUploadedFile("paid.pdf", PDF)],
     )  # fmt: skip
     assert filing.reference == f"R-{decided.number}-1"
     with pytest.raises(ValidationError) as error:
-        portal_repair_apply(case=decided, actor=rep_acme, commitment="Again.")
+        filing_repair_apply(case=decided, actor=rep_acme, commitment="Again.")
     assert "is still being reviewed" in error.value.messages[0]
 
 
 def test_disguised_upload_is_refused_and_nothing_is_saved(decided, rep_acme, vault):
     with pytest.raises(ValidationError) as error:
-        portal_appeal_file(case=decided, actor=rep_acme, text="x", uploads=[SimpleUploadedFile("scan.pdf", PNG)])
+        filing_appeal_file(case=decided, actor=rep_acme, text="x", uploads=[SimpleUploadedFile("scan.pdf", PNG)])
     assert "files" in error.value.error_dict
     assert not Filing.objects.exists() and not FilingAttachment.objects.exists()
     assert not any(vault.rglob("*.*")) and not [p for p in vault.rglob("*") if p.is_file()]
@@ -92,7 +92,7 @@ def test_disguised_upload_is_refused_and_nothing_is_saved(decided, rep_acme, vau
 def test_oversized_upload_is_refused_and_nothing_is_saved(decided, rep_acme, vault, settings):
     settings.EVIDENCE_MAX_BYTES = 1024
     with pytest.raises(ValidationError):
-        portal_appeal_file(
+        filing_appeal_file(
             case=decided, actor=rep_acme, text="x", uploads=[SimpleUploadedFile("big.pdf", PDF + b"0" * 2048)]
         )
     assert not Filing.objects.exists()
@@ -101,7 +101,7 @@ def test_oversized_upload_is_refused_and_nothing_is_saved(decided, rep_acme, vau
 
 def test_another_entitys_representative_cannot_file(decided, rep_wang):
     with pytest.raises(Http404):
-        portal_appeal_file(case=decided, actor=rep_wang, text="x")
+        filing_appeal_file(case=decided, actor=rep_wang, text="x")
     response = login(rep_wang).post(reverse("portal:appeal_file", args=[decided.pk]), {"text": "x"})
     assert response.status_code == 404
     assert not Filing.objects.exists()

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from cases.models import Statement
-from cases.services.filings import portal_statement_file
+from cases.services.filings import statement_file
 from cases.workflow import State
 
 from .fixtures import login
@@ -22,7 +22,7 @@ def served(clock, firm, rep_acme, serve):
 
 
 def test_filing_during_the_window_records_moves_the_case_and_gives_a_receipt(served, rep_acme):
-    receipt = portal_statement_file(case=served, actor=rep_acme, text="We paid the tax on 1 November.")
+    receipt = statement_file(case=served, actor=rep_acme, text="We paid the tax on 1 November.")
     served.refresh_from_db()
     assert served.state == State.DECISION_PENDING
     statement = Statement.objects.get(case=served)
@@ -35,14 +35,14 @@ def test_filing_during_the_window_records_moves_the_case_and_gives_a_receipt(ser
 
 def test_filing_on_the_last_day_is_accepted(served, rep_acme, clock):
     clock.set(served.statement_window_ends_on, hour=23)
-    portal_statement_file(case=served, actor=rep_acme, text="Last-day statement.")
+    statement_file(case=served, actor=rep_acme, text="Last-day statement.")
     assert Statement.objects.filter(case=served).count() == 1
 
 
 def test_filing_after_the_window_is_refused_with_the_closing_date(served, rep_acme, clock):
     clock.set(served.statement_window_ends_on + datetime.timedelta(days=1))
     with pytest.raises(ValidationError) as error:
-        portal_statement_file(case=served, actor=rep_acme, text="Too late.")
+        statement_file(case=served, actor=rep_acme, text="Too late.")
     assert f"closed on {served.statement_window_ends_on}" in error.value.messages[0]
     assert not Statement.objects.exists()
     served.refresh_from_db()
@@ -50,16 +50,16 @@ def test_filing_after_the_window_is_refused_with_the_closing_date(served, rep_ac
 
 
 def test_a_second_filing_is_refused(served, rep_acme):
-    portal_statement_file(case=served, actor=rep_acme, text="First.")
+    statement_file(case=served, actor=rep_acme, text="First.")
     with pytest.raises(ValidationError) as error:
-        portal_statement_file(case=served, actor=rep_acme, text="Second.")
+        statement_file(case=served, actor=rep_acme, text="Second.")
     assert "already been filed" in error.value.messages[0]
     assert Statement.objects.count() == 1
 
 
 def test_another_entitys_representative_gets_404_and_nothing_is_saved(served, rep_wang):
     with pytest.raises(Http404):
-        portal_statement_file(case=served, actor=rep_wang, text="Not mine.")
+        statement_file(case=served, actor=rep_wang, text="Not mine.")
     assert not Statement.objects.exists()
 
 
@@ -68,12 +68,12 @@ def test_staff_cannot_use_the_portal_service_on_a_case_they_cannot_see(served, d
     from tests.factories import UserFactory
 
     with pytest.raises(Http404):
-        portal_statement_file(case=served, actor=UserFactory(role=roles.CASEWORKER), text="x")
+        statement_file(case=served, actor=UserFactory(role=roles.CASEWORKER), text="x")
 
 
 def test_empty_statement_is_refused(served, rep_acme):
     with pytest.raises(ValidationError):
-        portal_statement_file(case=served, actor=rep_acme, text="   ")
+        statement_file(case=served, actor=rep_acme, text="   ")
     assert not Statement.objects.exists()
 
 

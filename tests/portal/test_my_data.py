@@ -89,9 +89,9 @@ def test_records_page_query_count_is_the_same_for_2_and_50_cases(clock, firm, re
 
 
 def test_export_lists_my_filings_and_their_status(acme_world, rep_acme, firm):
-    from cases.services.filings import portal_appeal_file
+    from cases.services.filings import filing_appeal_file
 
     case, _other_case, _person = acme_world
-    filing = portal_appeal_file(case=case, actor=rep_acme, text="Our appeal grounds.")
+    filing = filing_appeal_file(case=case, actor=rep_acme, text="Our appeal grounds.")
     data = json.loads(login(rep_acme).get(reverse("portal:my_data_json", args=[firm.pk])).content)
     assert [(f["reference"], f["status"]) for f in data["filings"]] == [(filing.reference, "filed")]

@@ -77,6 +77,23 @@ def test_an_objection_needs_its_reasons(wang_case, rep_wang):
     assert response.status_code == 400 and not Filing.objects.exists()
 
 
+def test_a_failed_objection_removes_every_file_it_had_stored(wang_case, rep_wang, tmp_path, monkeypatch):
+    from django.db import DatabaseError
+
+    from cases.services import filings
+
+    def broken_notice(**kwargs):  # after both attachments are stored and saved
+        assert len([path for path in tmp_path.rglob("*") if path.is_file()]) == 2
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(filings, "notice_issue", broken_notice)
+    files = [SimpleUploadedFile("one.pdf", PDF), SimpleUploadedFile("two.pdf", PDF)]
+    with pytest.raises(DatabaseError):
+        filings.filing_objection_file(case=wang_case, actor=rep_wang, text="I paid.", uploads=files)
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+    assert not Filing.objects.exists() and not FilingAttachment.objects.exists()
+
+
 def test_supplying_requested_documents_through_the_portal(wang_case, rep_wang, clock):
     clock.set(wang_case.repair_earliest_on)
     client = login(rep_wang)

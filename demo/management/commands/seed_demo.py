@@ -310,16 +310,16 @@ class Command(BaseCommand):
     def _filing_step(step, case, representative, reviewer, filing=None):
         """What the entity files through the portal, and the appeals reviewer's decision on it."""
         if step == "object":
-            return filings.portal_objection_file(
+            return filings.filing_objection_file(
                 case=case, actor=representative,
                 text="The amount recorded is wrong: the tax was paid in full on the due date (bank receipt attached).",
             )  # fmt: skip
         if step == "appeal":
-            return filings.portal_appeal_file(
+            return filings.filing_appeal_file(
                 case=case, actor=representative, text="The measure is disproportionate to a first, corrected breach."
             )
         if step == "apply_repair":
-            return filings.portal_repair_apply(
+            return filings.filing_repair_apply(
                 case=case, actor=representative,
                 commitment="We have paid the tax and the fine in full and undertake to comply with the law.",
             )  # fmt: skip
