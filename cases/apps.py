@@ -12,6 +12,7 @@ class CasesConfig(AppConfig):
         from accounts.permissions import case_states_register, scope_of_case
         from audit import retention
         from creditportal.admin_base import inline_parent_scope_register
+        from creditportal.admin_site import admin_notice_register
         from creditportal.health import register_readiness_check
 
         from . import (
@@ -19,6 +20,7 @@ class CasesConfig(AppConfig):
             checks,  # noqa: F401  (registers the system checks)
             timeline_labels,
         )
+        from .admin.catalogue import missing_calendar_banner
         from .services import notifications
         from .services.lifecycle import case_records_deidentify
         from .tasks import send_notification_email
@@ -39,5 +41,7 @@ class CasesConfig(AppConfig):
         retention.records_deidentifier_register(case_records_deidentify)
         # Not critical: every server shares the calendar, so taking them out of service would not help; alert instead.
         register_readiness_check("working_day_calendar", calendar.readiness_problem, critical=False)
+        # Administrators see on every admin page that a year's holiday notice is missing (from 1 November, next year's).
+        admin_notice_register("missing_holiday_notice", missing_calendar_banner)
         # Auditors' timelines show this app's change reasons translated.
         timeline_labels.register()

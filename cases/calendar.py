@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from functools import cache
 
 import holidays
+from django.core.cache import cache as django_cache
+from django.db import transaction
 from django.utils import timezone
 
 from .models import CalendarDay
@@ -185,6 +187,30 @@ def missing_years(years_or_today: Iterable[int] | datetime.date) -> set[int]:
         date__gte=datetime.date(min(years), 1, 1), date__lte=datetime.date(max(years), 12, 31)
     ).dates("date", "year")
     return years - {d.year for d in present}
+
+
+# The admin banner asks on every admin page an administrator opens: the answer is kept this long in Django's cache.
+MISSING_YEARS_CACHE_SECONDS = 300
+
+
+def _missing_years_key(today: datetime.date) -> str:
+    return f"cases:calendar:missing:{today.isoformat()}"
+
+
+def missing_years_cached(today: datetime.date) -> set[int]:
+    """:func:`missing_years` for ``today``, read from Django's cache (at most one query per few minutes)."""
+    key = _missing_years_key(today)
+    missing = django_cache.get(key)
+    if missing is None:
+        missing = sorted(missing_years(today))
+        django_cache.set(key, missing, MISSING_YEARS_CACHE_SECONDS)
+    return set(missing)
+
+
+def missing_years_forget() -> None:
+    """Drop the cached answer once the transaction that changed the calendar commits (the banner goes at once)."""
+    key = _missing_years_key(timezone.localdate())
+    transaction.on_commit(lambda: django_cache.delete(key))
 
 
 def readiness_problem(today: datetime.date | None = None, days: int = 60) -> str | None:

@@ -48,6 +48,13 @@ class CreditportalAdminSite(admin.AdminSite):
             extra_context = {"recent_actions": _RECENT_ACTIONS[0](request.user), **(extra_context or {})}
         return super().index(request, extra_context)
 
+    def each_context(self, request):
+        # Warnings the apps above raise on every admin page (templates/admin/base_site.html), e.g. a missing
+        # holiday notice; each provider decides who sees them and must stay cheap (``admin_notice_register``).
+        context = super().each_context(request)
+        context["admin_notices"] = [notice for provider in _ADMIN_NOTICES.values() for notice in provider(request)]
+        return context
+
     def login(self, request, extra_context=None):
         # Password accepted earlier in this session: the next step is the code, not the password again.
         if request.method == "GET" and needs_second_factor(request):
@@ -64,6 +71,17 @@ _RECENT_ACTIONS: list = []
 def recent_actions_register(provider) -> None:
     """``provider(user)`` → the admin index's "Recent actions" for that user (filled by the audit app)."""
     _RECENT_ACTIONS[:] = [provider]
+
+
+_ADMIN_NOTICES: dict = {}
+
+
+def admin_notice_register(name: str, provider) -> None:
+    """``provider(request)`` → warnings for the top of every admin page: dicts with ``message``, ``url``, ``link``.
+
+    It runs on every admin page, so it answers without a query for users it does not concern.
+    """
+    _ADMIN_NOTICES[name] = provider
 
 
 # Third-party apps whose models the admin shows, named for the people who use it (not "AXES", "OTP_TOTP").

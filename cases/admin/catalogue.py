@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -31,6 +31,33 @@ class MissingCalendarWarningMixin:
                 years = ", ".join(str(year) for year in sorted(missing))
                 self.message_user(request, MISSING_CALENDAR_WARNING % {"years": years}, messages.WARNING)
         return super().changelist_view(request, extra_context)
+
+
+MISSING_CALENDAR_BANNER = _(
+    "The State Council holiday notice for %(years)s is not loaded: deadlines in those years count the statutory "
+    "holidays only and are provisional."
+)
+
+
+def missing_calendar_banner(request) -> list[dict]:
+    """The admin banner (issue 20 §4): to those who may change the holiday calendar, the years with no notice.
+
+    Registered with the admin site (``admin_notice_register``), so it runs on every admin page. Everyone else is
+    answered from the permissions the page has already loaded (no query); administrators cost at most one cheap
+    query every few minutes (``calendar.missing_years_cached``).
+    """
+    if not request.user.is_active or not request.user.has_perm("cases.change_calendarday"):
+        return []
+    missing = calendar.missing_years_cached(timezone.localdate())
+    if not missing:
+        return []
+    return [
+        {
+            "message": MISSING_CALENDAR_BANNER % {"years": ", ".join(str(year) for year in sorted(missing))},
+            "url": reverse("admin:cases_calendarday_notice"),
+            "link": _("Enter the notice"),
+        }
+    ]
 
 
 @admin.register(LegalSource)

@@ -4,25 +4,31 @@ Deadlines counted through a year with no notice used its statutory holidays only
 notice is in, every open deadline is counted again on it. A deadline already notified to the entity (the end of
 the statement window, printed on the pre-decision notice) may move later, never earlier: the entity was told
 that date. Internal deadlines (review due, decision due) follow the calendar both ways.
+
+Open filings' review deadlines (``Filing.due_on``) are counted again too, and only ever move later: the filing
+receipt served on the entity and its portal page state that date. Their review clock starts on the filing date, or
+restarts on the day the requested documents were supplied (``supplemented_at``; documents are asked for once), so
+the start is always stored. A filing waiting for documents has no deadline (its clock is stopped) and is left.
 """
 
 import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
 from audit.history import attribute
 
-from .. import clocks
-from ..models import Case
+from .. import calendar, clocks
+from ..models import Case, Filing
 from ..workflow import State
 
 
 @dataclass
 class Recomputed:
-    case_number: str
+    case_number: str  # or the filing's reference, for a filing's review deadline
     field: str
     old: datetime.date
     new: datetime.date
@@ -33,15 +39,22 @@ def deadlines_recompute(*, actor: User, years: set[int]) -> list[Recomputed]:
     """Recount the open cases' working-day deadlines that may run through ``years``; returns what moved."""
     if not years:
         return []
+    calendar.missing_years_forget()
     first = datetime.date(min(years) - 1, 1, 1)  # a count that starts late in the year before can end in the year
     moved: list[Recomputed] = []
-    open_cases = (
+    open_states = (State.SUBMITTED, State.NOTICE_ISSUED, State.DECISION_PENDING)
+    # Open filings whose deadline may run through ``years`` (a stopped clock has none, so is left out).
+    filings = Filing.objects.filter(status__in=Filing.OPEN_STATUSES, due_on__gte=first)
+    # Every writer locks the case, then the filing: lock the open cases and the filings' cases in one ordered pass.
+    locked_cases = (
         Case.objects.select_for_update(of=("self",))
-        .filter(state__in=(State.SUBMITTED, State.NOTICE_ISSUED, State.DECISION_PENDING))
+        .filter(Q(state__in=open_states) | Q(pk__in=filings.values("case_id")))
         .select_related("legal_document")
         .order_by("pk")
     )
-    for case in open_cases:
+    for case in locked_cases:
+        if case.state not in open_states:  # locked for its filings only
+            continue
         changes = {}
         if case.state == State.SUBMITTED and case.review_due_on and first <= case.review_due_on:
             changes["review_due_on"] = clocks.review_due(case, submitted_on=timezone.localdate(case.submitted_at))
@@ -60,6 +73,16 @@ def deadlines_recompute(*, actor: User, years: set[int]) -> list[Recomputed]:
             setattr(case, name, new)
         attribute(case, actor=actor, reason=f"deadlines recomputed on the holiday notice for {sorted(years)}")
         case.save(update_fields=list(changed))
+    for filing in filings.select_for_update(of=("self",)).order_by("pk"):
+        clock_started = timezone.localdate(filing.supplemented_at or filing.filed_at)
+        recount = clocks.filing_due(filing.kind, received_on=clock_started)
+        new = max(recount, filing.due_on)  # notified on the filing receipt: later, never earlier
+        if new == filing.due_on:
+            continue
+        moved.append(Recomputed(filing.reference, "due_on", filing.due_on, new))
+        filing.due_on = new
+        attribute(filing, actor=actor, reason=f"review deadline recomputed on the holiday notice for {sorted(years)}")
+        filing.save(update_fields=["due_on"])
     return moved
 
 

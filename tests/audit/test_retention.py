@@ -184,3 +184,59 @@ def test_free_text_and_file_names_are_de_identified_history_included(db, make_dr
         assert history.exists()
         assert not any("Sun Shiyi" in str(row.__dict__) or "sun-shiyi" in str(row.__dict__) for row in history)
     assert chain.verify() == []
+
+
+def test_filing_texts_and_attachment_names_are_de_identified_history_included(db, make_draft, caseworker, supervisor):
+    """Issue 20 §5: what the entity filed (objection text, the reviewer's reasons, documents asked for) and the
+    names of the files attached to filings and statements name the person too, live rows and history rows."""
+    from accounts.services import system_actor
+    from audit.history import attribute
+    from cases.models import Filing, FilingAttachment, Statement, StatementAttachment
+    from cases.services.lifecycle import case_expire
+    from cases.services.retention import DEIDENTIFIED_FILE_NAME, DEIDENTIFIED_TEXT
+
+    person = EntityFactory(person=True, name="Zhou Shiyi")
+    case = services.case_submit(case=make_draft(entity=person, measures=PERSON_MEASURES), actor=caseworker)
+    case = services.case_approve(case=case, actor=supervisor)
+    case = services.case_record_statement(case=case, actor=caseworker, text="No objection.")
+    case = services.case_sanction(case=case, actor=supervisor, reasons="Established.")
+
+    def attach(model, owner, name):
+        row = model(
+            **owner, file="2026/12/x", original_name=name, content_type="application/pdf", size=1, sha256="0" * 64
+        )
+        attribute(row, actor=caseworker, reason="proof uploaded")
+        row.save()
+        row.original_name = f"{name} (2)"  # a second history row with the name
+        attribute(row, actor=caseworker, reason="proof uploaded")
+        row.save()
+        return row
+
+    filing = Filing(
+        case=case, kind=Filing.Kind.OBJECTION, reference=f"O-{case.number}-1", filed_by=caseworker,
+        text="I, Zhou Shiyi, paid on 1 October.", missing="Zhou Shiyi's bank certificate.",
+    )  # fmt: skip
+    attribute(filing, actor=caseworker, reason="objection filed through the portal")
+    filing.save()
+    filing.status, filing.outcome, filing.reasons = "decided", "dismissed", "Zhou Shiyi's payment came too late."
+    attribute(filing, actor=supervisor, reason="decided")
+    filing.save()
+    filing_attachment = attach(FilingAttachment, {"filing": filing}, "zhou-shiyi-receipt.pdf")
+    statement = Statement.objects.get(case=case)
+    statement_attachment = attach(StatementAttachment, {"statement": statement}, "zhou-shiyi-statement.pdf")
+    case_expire(case=case, actor=system_actor(), today=case.record_ends_on)
+
+    assert "1 person(s) de-identified" in _run()
+    filing.refresh_from_db()
+    assert (filing.text, filing.missing, filing.reasons) == (DEIDENTIFIED_TEXT, "", "")
+    for attachment in (filing_attachment, statement_attachment):
+        attachment.refresh_from_db()
+        assert attachment.original_name == DEIDENTIFIED_FILE_NAME
+    for history in (
+        Filing.history.filter(id=filing.pk),
+        FilingAttachment.history.filter(id=filing_attachment.pk),
+        StatementAttachment.history.filter(id=statement_attachment.pk),
+    ):
+        assert history.count() >= 3  # the rows written before the purge, and the purge's own
+        assert not any("Zhou Shiyi" in str(row.__dict__) or "zhou-shiyi" in str(row.__dict__) for row in history)
+    assert chain.verify() == []

@@ -358,3 +358,70 @@ def test_run_lifecycle_reports_an_overdue_filing_without_crashing(decided, rep_a
     call_command("run_lifecycle", "--date", str(filing.due_on + datetime.timedelta(days=1)), verbosity=2, stdout=out)
     assert f"{filing.reference}: filing past its review deadline: reviewers told" in out.getvalue()
     assert "filing past its review deadline: reviewers told: 1" in out.getvalue()
+
+
+# -- a year's holiday notice entered: open review deadlines are counted again (issue 20 §4) ------------------
+
+
+def _notice_2027(actor, *, holidays, workdays=()):
+    from cases.services.deadlines import NoticeDay, calendar_notice_enter
+
+    return calendar_notice_enter(
+        actor=actor, year=2027, notice="国务院办公厅关于2027年部分节假日安排的通知（test）",
+        source="https://www.gov.cn/ (test)",
+        holidays=[NoticeDay(a, b, "元旦", "New Year's Day") for a, b in holidays],
+        workdays=[NoticeDay(a, b, "元旦", "New Year's Day") for a, b in workdays],
+    )  # fmt: skip
+
+
+def test_a_notice_moves_an_open_filings_review_deadline_later(decided, rep_acme, clock):
+    clock.set(D(2026, 12, 28))
+    filing = _object(decided, rep_acme)
+    provisional = filing.due_on  # 2027 counted on its statutory holidays (1 January) only
+    admin = UserFactory(role=roles.ADMINISTRATOR)
+    moved = _notice_2027(admin, holidays=[(D(2027, 1, 1), D(2027, 1, 5))])
+    filing.refresh_from_db()
+    assert filing.due_on == clocks.filing_due("objection", received_on=D(2026, 12, 28)) > provisional
+    assert (filing.reference, "due_on", provisional, filing.due_on) in [
+        (m.case_number, m.field, m.old, m.new) for m in moved
+    ]
+    assert filing.history.first().history_user == admin
+
+
+def test_a_filings_notified_review_deadline_never_moves_earlier(decided, rep_acme, clock):
+    clock.set(D(2026, 12, 28))
+    filing = _object(decided, rep_acme)
+    notified = filing.due_on
+    # A make-up working day on Saturday 2 January would bring the recount one day earlier.
+    _notice_2027(UserFactory(role=roles.ADMINISTRATOR), holidays=[(D(2027, 1, 1), D(2027, 1, 1))],
+                 workdays=[(D(2027, 1, 2), D(2027, 1, 2))])  # fmt: skip
+    assert clocks.filing_due("objection", received_on=D(2026, 12, 28)) < notified
+    filing.refresh_from_db()
+    assert filing.due_on == notified
+
+
+def test_a_supplied_repair_application_counts_from_the_day_the_documents_came(eligible, rep_acme, reviewer, clock):
+    from cases.services.deadlines import deadlines_recompute
+
+    filed_on = clock.today
+    filing = _apply(eligible, rep_acme)
+    appeals.filing_request_documents(filing=filing, actor=reviewer, missing="1. The bank's payment certificate.")
+    supplied_on = clock.advance(days=20)
+    portal_repair_supplement(
+        filing=filing, actor=rep_acme, note="Here.", uploads=[SimpleUploadedFile("certificate.pdf", PDF)]
+    )
+    Filing.objects.filter(pk=filing.pk).update(due_on=supplied_on)  # as if counted on an older calendar
+    deadlines_recompute(actor=reviewer, years={supplied_on.year})
+    filing.refresh_from_db()
+    assert filing.due_on == clocks.filing_due("repair", received_on=supplied_on)
+    assert filing.due_on != clocks.filing_due("repair", received_on=filed_on)  # not from the filing date
+
+
+def test_a_filing_waiting_for_documents_keeps_its_clock_stopped(eligible, rep_acme, reviewer, clock):
+    from cases.services.deadlines import deadlines_recompute
+
+    filing = _apply(eligible, rep_acme)
+    appeals.filing_request_documents(filing=filing, actor=reviewer, missing="1. The bank's payment certificate.")
+    assert deadlines_recompute(actor=reviewer, years={clock.today.year, clock.today.year + 1}) == []
+    filing.refresh_from_db()
+    assert (filing.status, filing.due_on) == ("incomplete", None)

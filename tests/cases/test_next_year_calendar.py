@@ -135,3 +135,73 @@ def test_administrators_enter_a_notice_in_the_admin(client):
 def test_only_administrators_enter_a_notice(client, role):
     client.force_login(UserFactory(role=role))
     assert client.get(reverse("admin:cases_calendarday_notice")).status_code == 403
+
+
+@pytest.fixture
+def fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_administrators_see_the_missing_notice_banner_on_every_admin_page(client, monkeypatch):
+    clock = FrozenClock(monkeypatch, D(2026, 10, 31))
+    admin = UserFactory(role=roles.ADMINISTRATOR)
+    client.force_login(admin)
+    notice_url = reverse("admin:cases_calendarday_notice")
+    assert notice_url not in client.get(reverse("admin:index")).content.decode()  # before 1 November
+    clock.set(D(2026, 11, 1))
+    client.force_login(admin)  # the session's idle timeout counts the day that passed
+    for page in (reverse("admin:index"), reverse("admin:accounts_user_changelist")):
+        body = client.get(page).content.decode()
+        assert "holiday notice for 2027 is not loaded" in body and f'href="{notice_url}"' in body
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_the_banner_is_translated(client, monkeypatch):
+    FrozenClock(monkeypatch, D(2026, 11, 1))
+    client.force_login(UserFactory(role=roles.ADMINISTRATOR))
+    body = client.get(reverse("admin:index"), headers={"accept-language": "zh-hans"}).content.decode()
+    assert "2027" in body and "holiday notice for 2027 is not loaded" not in body
+
+
+@pytest.mark.usefixtures("fresh_cache")
+@pytest.mark.parametrize("role", [roles.CASEWORKER, roles.SUPERVISOR, roles.AUDITOR])
+def test_other_staff_see_no_banner(client, monkeypatch, role):
+    FrozenClock(monkeypatch, D(2026, 11, 1))
+    client.force_login(UserFactory(role=role))
+    assert "is not loaded" not in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_the_banner_costs_administrators_one_query_every_few_minutes(client, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    FrozenClock(monkeypatch, D(2026, 11, 1))
+    client.force_login(UserFactory(role=roles.ADMINISTRATOR))
+    url = reverse("admin:cases_calendarday_notice")
+    with CaptureQueriesContext(connection) as first:
+        client.get(url)
+    with CaptureQueriesContext(connection) as second:
+        client.get(url)
+
+    def calendar_queries(context):
+        return [q["sql"] for q in context.captured_queries if "cases_calendarday" in q["sql"]]
+
+    assert len(calendar_queries(first)) == 1
+    assert calendar_queries(second) == []  # from the cache
+
+
+@pytest.mark.usefixtures("fresh_cache")
+def test_the_banner_goes_once_the_notice_is_entered(client, monkeypatch, django_capture_on_commit_callbacks):
+    FrozenClock(monkeypatch, D(2026, 11, 1))
+    admin = UserFactory(role=roles.ADMINISTRATOR)
+    client.force_login(admin)
+    assert "is not loaded" in client.get(reverse("admin:index")).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        _enter_2027(admin, holidays=[(D(2027, 1, 1), D(2027, 1, 1), "元旦", "New Year's Day")])
+    assert "is not loaded" not in client.get(reverse("admin:index")).content.decode()
