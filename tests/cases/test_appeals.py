@@ -407,7 +407,7 @@ def test_a_supplied_repair_application_counts_from_the_day_the_documents_came(el
     filing = _apply(eligible, rep_acme)
     appeals.filing_request_documents(filing=filing, actor=reviewer, missing="1. The bank's payment certificate.")
     supplied_on = clock.advance(days=20)
-    portal_repair_supplement(
+    filing_repair_supplement(
         filing=filing, actor=rep_acme, note="Here.", uploads=[SimpleUploadedFile("certificate.pdf", PDF)]
     )
     Filing.objects.filter(pk=filing.pk).update(due_on=supplied_on)  # as if counted on an older calendar
