@@ -8,36 +8,24 @@ from .models import AccessLog
 
 def access_log_write(*, actor, action: str, target: models.Model, purpose: str, field: str = "", request=None):
     """Record one read of non-public data. Call it *before* returning the data: if it fails, nothing is shown."""
-    purpose = (purpose or "").strip()
-    if not purpose:
-        raise ValidationError(
-            {"purpose": ValidationError(_("State why you need to see this data."), "purpose_required")}
-        )
-    return AccessLog.objects.create(
-        actor=actor,
-        # The roles, not the department groups that follow from them (the department has its own column).
-        actor_roles=", ".join(sorted(actor.groups.filter(department_role__isnull=True).values_list("name", flat=True))),
-        actor_department_id=getattr(actor, "department_id", None),
-        action=action,
-        target_type=ContentType.objects.get_for_model(target),
-        target_id=target.pk,
-        field=field,
-        purpose=purpose,
-        request_id=getattr(request, "request_id", ""),
+    (row,) = access_log_write_many(
+        actor=actor, action=action, targets=[target], purpose=purpose, field=field, request=request
     )
+    return row
 
 
 def access_log_write_many(
     *, actor, action: str, targets, purpose: str, field: str = "", request=None
 ) -> list[AccessLog]:
     """Record one access-log row per record of ``targets`` (a bulk export): what each record's own access summary
-    must show. Same rules as :func:`access_log_write`; one transaction, the actor's roles read once; each row
-    is saved on its own so the tamper-evident chain links every one of them."""
+    must show. One transaction, the actor's roles read once; each row is saved on its own so the tamper-evident
+    chain links every one of them."""
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValidationError(
             {"purpose": ValidationError(_("State why you need to see this data."), "purpose_required")}
         )
+    # The roles, not the department groups that follow from them (the department has its own column).
     roles = ", ".join(sorted(actor.groups.filter(department_role__isnull=True).values_list("name", flat=True)))
     written = []
     with transaction.atomic():
