@@ -3,6 +3,7 @@
 
     BENCH_SIZES=S,M  (default; S = 10k cases, M = 1M cases)   BENCH_ITER=15   BENCH_FRESH=1 (regenerate)
     BENCH_DB_URL=postgres://postgres@127.0.0.1:5432  (databases creditportal_bench_s / _m are created there)
+    BENCH_DB_PREFIX=creditportal_bench  (another prefix keeps a second checkout's databases apart)
 
 Each size runs in its own process (``run.py --size S``): create the database if needed, migrate, generate,
 then time every page in-process with the test client (warm-ups, then interleaved app / naive / floor
@@ -44,7 +45,8 @@ def main():
 # -- one size, in-process ---------------------------------------------------------------------------------
 def _database(size: str) -> str:
     base = os.environ.get("BENCH_DB_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
-    return f"{base}/creditportal_bench_{size.lower()}"
+    prefix = os.environ.get("BENCH_DB_PREFIX", "creditportal_bench")
+    return f"{base}/{prefix}_{size.lower()}"
 
 
 def _prepare(size: str):
