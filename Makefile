@@ -11,7 +11,7 @@ DEMO_PASSWORD ?= demo
 HOST ?= 127.0.0.1:8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run run-prodlike replica-up replica-down test-replica restore-drill demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
+.PHONY: help venv run run-prodlike replica-up replica-down test-replica restore-drill loadtest drills outage-drill pgbouncer-tryout sizing demo migrate test test-pg test-e2e screenshots bench lint fmt check messages clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -105,6 +105,9 @@ test-replica: venv ## The replica router against the real replica (after make re
 
 restore-drill: venv ## Back up DATABASE_URL (PostgreSQL) + evidence, restore into a scratch copy, check it: PASS/FAIL
 	deploy/restore-drill.sh
+
+loadtest: venv ## Two gunicorns behind nginx + locust, 50 users (DATABASE_URL with the demo data; deploy/loadtest.sh)
+	deploy/loadtest.sh
 
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
