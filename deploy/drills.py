@@ -321,9 +321,9 @@ def drill_worker_kill():
     drill.expect(target is not None, "the approval queued an e-mail")
     queued = DBTaskResult.objects.filter(status="READY", args_kwargs__args=[target.pk])
     drill.expect(queued.exists(), f"its task waits in the queue (notification {target.pk})")
-    DBTaskResult.objects.filter(status="READY").exclude(args_kwargs__args=[target.pk]).update(
-        run_after=timezone.now() + datetime.timedelta(days=1)
-    )  # only this one runs now
+    others = DBTaskResult.objects.filter(status="READY").exclude(args_kwargs__args=[target.pk])
+    deferred = dict(others.values_list("pk", "run_after"))
+    others.update(run_after=timezone.now() + datetime.timedelta(days=1))  # only this one runs now
 
     silent = SilentSMTP(smtp_port)
     worker = subprocess.Popen(  # nosec B603 - fixed argument list
@@ -371,7 +371,8 @@ def drill_worker_kill():
         target.email_status == Notification.EmailStatus.SENT and target.email_attempts == 1,
         f"the e-mail is sent exactly once ({target.email_status}, {target.email_attempts} attempt)",
     )
-    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    for pk, run_after in deferred.items():
+        DBTaskResult.objects.filter(pk=pk, status="READY").update(run_after=run_after)
     verify_audit(drill)
     return drill.finish()
 
