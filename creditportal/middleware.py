@@ -14,7 +14,15 @@ from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
 
-DATABASE_DOWN = (OperationalError, InterfaceError)
+DATABASE_DOWN: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+try:
+    import psycopg
+except ImportError:  # pragma: no cover - SQLite-only installs
+    pass
+else:
+    # Django wraps the driver's errors only around execute and fetch: closing a server-side cursor (.iterator(), in
+    # Django's cursor_iter) on a terminated connection raises psycopg's own error, which must be the 503 too.
+    DATABASE_DOWN += (psycopg.OperationalError, psycopg.InterfaceError)
 
 
 def service_unavailable() -> HttpResponse:

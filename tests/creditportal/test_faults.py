@@ -2,6 +2,7 @@
 
 import time
 
+import psycopg
 import pytest
 from django.db import OperationalError, connection, connections
 from django.http import HttpResponse
@@ -22,6 +23,14 @@ def flaky_read(request):
     return HttpResponse(str(Department.objects.count()))
 
 
+def flaky_cursor_close(request):
+    calls["n"] += 1
+    if calls["n"] == 1:
+        # Closing a server-side cursor (.iterator()) on a terminated connection: Django does not wrap this one.
+        raise psycopg.OperationalError("consuming input failed: server closed the connection unexpectedly")
+    return HttpResponse("listed")
+
+
 def write_then_lose_the_connection(request):
     Department.objects.create(code="HALF", name="Half-applied")
     raise OperationalError("server closed the connection unexpectedly")
@@ -30,6 +39,7 @@ def write_then_lose_the_connection(request):
 urlpatterns = [
     path("read/", flaky_read),
     path("write/", write_then_lose_the_connection),
+    path("iterate/", flaky_cursor_close),
 ]
 
 
@@ -44,6 +54,15 @@ def browser():
 @override_settings(ROOT_URLCONF=__name__, DEBUG=False)
 def test_a_read_whose_connection_dies_is_tried_once_more(browser):
     response = browser.get("/read/")
+    assert response.status_code == 200
+    assert calls["n"] == 2
+
+
+@pytest.mark.django_db
+@override_settings(ROOT_URLCONF=__name__, DEBUG=False)
+def test_the_drivers_own_connection_error_is_retried_too(browser):
+    # Found by deploy/drills.py terminate: the register's search answered 500 when its connection was terminated.
+    response = browser.get("/iterate/")
     assert response.status_code == 200
     assert calls["n"] == 2
 
