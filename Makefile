@@ -109,5 +109,11 @@ restore-drill: venv ## Back up DATABASE_URL (PostgreSQL) + evidence, restore int
 loadtest: venv ## Two gunicorns behind nginx + locust, 50 users (DATABASE_URL with the demo data; deploy/loadtest.sh)
 	deploy/loadtest.sh
 
+drills: venv ## kill -9 drills (web worker mid-approval, db_worker mid-task) and connections terminated under load: PASS/FAIL
+	$(PY) deploy/drills.py web-kill worker-kill terminate
+
+outage-drill: venv ## PostgreSQL (a scratch cluster on 127.0.0.1:5440, root) stopped 10 s under load: fast 503, recovers
+	$(PY) deploy/drills.py outage
+
 clean: ## Remove the virtualenv, the local database and caches
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
