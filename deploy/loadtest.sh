@@ -103,11 +103,13 @@ echo "Two app servers (127.0.0.1:$((PORT + 1)), :$((PORT + 2)); $WORKERS gunicor
 
 : >"$OUT/nginx-access.log"  # the load test's requests only
 echo "locust: $USERS users (staff 3 : portal 2 : register 5), $SPAWN_RATE/s ramp-up, $DURATION"
-"$BIN/locust" -f deploy/loadtest/locustfile.py --headless --only-summary --host "http://127.0.0.1:$PORT" \
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+LOADTEST_OUT="$OUT" "$BIN/locust" -f deploy/loadtest/locustfile.py --headless --only-summary --host "http://127.0.0.1:$PORT" \
   -u "$USERS" -r "$SPAWN_RATE" -t "$DURATION" --csv "$OUT/locust" --exit-code-on-error 0 >"$OUT/locust.out" 2>&1
 
+echo "machine: $(nproc) cores, load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$OUT" "$PORT" <<'PYTHON'
-import csv, sys
+import csv, json, sys
 from collections import Counter
 from pathlib import Path
 
@@ -135,6 +137,9 @@ if statuses.get("5xx"):
 servers = {f"127.0.0.1:{port + 1}", f"127.0.0.1:{port + 2}"}
 if not servers <= set(upstreams):
     problems.append(f"not both servers answered ({sorted(upstreams)})")
+pages = json.loads((out / "pages.json").read_text())
+print(f"pages without the sign-ins: {pages['requests']} requests, {pages['rps']} req/s, p50 {pages['p50']} ms, "
+      f"p95 {pages['p95']} ms, {pages['failures']} failed")
 summary = (f"throughput {float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms, "
            f"{total['Request Count']} requests, {total['Failure Count']} failed")
 print(("LOAD TEST: PASS " if not problems else f"LOAD TEST: FAIL ({', '.join(problems)}) ") + summary)

@@ -10,11 +10,13 @@ response is a failure unless it has the expected status and is a page of the exp
 of the list, no 503 page). Links are followed from the pages themselves, so nothing depends on database ids.
 """
 
+import json
 import os
 import random
 import re
+import time
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 PASSWORD = os.environ.get("DEMO_PASSWORD", "demo")
 STAFF = ["cw_tax", "sup_tax", "cw_market", "sup_market", "auditor"]
@@ -26,6 +28,31 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ADMIN_CASE = re.compile(r'href="(/admin/cases/case/\d+/change/)[^"]*"')
 PORTAL_CASE = re.compile(r'href="(/portal/cases/\d+/)"')
 REGISTER_RECORD = re.compile(r'href="(/register/r/[^"/]+/)"')
+
+# Page figures without the sign-ins (one per visitor at the start, a deliberately slow password hash each), written
+# to $LOADTEST_OUT/pages.json when locust stops: deploy/loadtest.sh reports them beside locust's own totals.
+page_times, page_failures, first_page = [], [0], [None]
+
+
+@events.request.add_listener
+def _record(name, response_time, exception, **kwargs):
+    if "(form)" in name or "(sign in)" in name:
+        return
+    first_page[0] = first_page[0] or time.time()
+    page_times.append(response_time)
+    page_failures[0] += exception is not None
+
+
+@events.quitting.add_listener
+def _write(environment, **kwargs):
+    times = sorted(page_times)
+    at = lambda q: round(times[min(len(times) - 1, int(q * len(times)))]) if times else None  # noqa: E731
+    seconds = max(time.time() - (first_page[0] or time.time()), 1)
+    out = os.environ.get("LOADTEST_OUT", "var/loadtest")
+    with open(os.path.join(out, "pages.json"), "w") as file:
+        json.dump({"requests": len(times), "failures": page_failures[0], "p50": at(0.5), "p95": at(0.95),
+                   "rps": round(len(times) / seconds, 1)}, file)  # fmt: skip
+
 
 rng = random.Random(int(os.environ.get("LOADTEST_SEED", "1")))  # noqa: S311  # nosec B311 - picks pages, not secrets
 
