@@ -120,7 +120,8 @@ total = next(r for r in rows if r["Name"] == "Aggregated")
 upstreams, statuses = Counter(), Counter()
 for line in (out / "nginx-access.log").read_text().splitlines():
     fields = line.split()
-    statuses[fields[-4][0] + "xx"] += 1
+    status = fields[-4]
+    statuses["499 (in flight when locust stopped)" if status == "499" else status[0] + "xx"] += 1
     upstreams[fields[-1]] += 1
 print(f"{'page':<32} {'requests':>8} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>6}")
 for r in rows:
