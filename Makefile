@@ -115,6 +115,9 @@ drills: venv ## kill -9 drills (web worker mid-approval, db_worker mid-task) and
 outage-drill: venv ## PostgreSQL (a scratch cluster on 127.0.0.1:5440, root) stopped 10 s under load: fast 503, recovers
 	$(PY) deploy/drills.py outage
 
+pgbouncer-tryout: venv ## PgBouncer (Debian's) in transaction mode on 127.0.0.1:6440: verify_audit, tests, load test through it
+	deploy/pgbouncer-tryout.sh
+
 sizing: venv ## Table sizes at two generated sizes, extrapolated to 10M cases (SIZING_URLS="small-db-url large-db-url")
 	$(PY) deploy/sizing.py $(SIZING_URLS)
 

@@ -101,12 +101,20 @@ for n in 1 2 0; do
 done
 echo "Two app servers (127.0.0.1:$((PORT + 1)), :$((PORT + 2)); $WORKERS gunicorn workers each) behind nginx on 127.0.0.1:$PORT"
 
+# CPU the app servers spend (the gunicorns' user + system time): a figure the crowded machine distorts little.
+app_cpu_seconds() {
+  "$PY" -c 'import sys, psutil
+procs = [p for pid in sys.argv[1:] for p in [psutil.Process(int(pid))] + psutil.Process(int(pid)).children()]
+print(sum(p.cpu_times().user + p.cpu_times().system for p in procs))' "${pids[0]}" "${pids[1]}"
+}
+app_cpu_seconds >"$OUT/app-cpu-before"
 : >"$OUT/nginx-access.log"  # the load test's requests only
 echo "locust: $USERS users (staff 3 : portal 2 : register 5), $SPAWN_RATE/s ramp-up, $DURATION"
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 LOADTEST_OUT="$OUT" "$BIN/locust" -f deploy/loadtest/locustfile.py --headless --only-summary --host "http://127.0.0.1:$PORT" \
   -u "$USERS" -r "$SPAWN_RATE" -t "$DURATION" --csv "$OUT/locust" --exit-code-on-error 0 >"$OUT/locust.out" 2>&1
 
+app_cpu_seconds >"$OUT/app-cpu-after"
 echo "machine: $(nproc) cores, load average before $load_before, after $(cut -d' ' -f1-3 /proc/loadavg)"
 "$PY" - "$OUT" "$PORT" <<'PYTHON'
 import csv, json, sys
@@ -141,6 +149,9 @@ if not servers <= set(upstreams):
 pages = json.loads((out / "pages.json").read_text())
 print(f"pages without the sign-ins: {pages['requests']} requests, {pages['rps']} req/s, p50 {pages['p50']} ms, "
       f"p95 {pages['p95']} ms, {pages['failures']} failed")
+cpu = float((out / "app-cpu-after").read_text()) - float((out / "app-cpu-before").read_text())
+print(f"app servers' CPU: {cpu:.1f} s for {total['Request Count']} requests = {1000 * cpu / max(int(total['Request Count']), 1):.0f} ms "
+      f"a request (sign-ins included)")
 summary = (f"throughput {float(total['Requests/s']):.1f} req/s, p50 {total['50%']} ms, p95 {total['95%']} ms, "
            f"{total['Request Count']} requests, {total['Failure Count']} failed")
 print(("LOAD TEST: PASS " if not problems else f"LOAD TEST: FAIL ({', '.join(problems)}) ") + summary)
