@@ -579,7 +579,7 @@ def drill_outage():
         for process in drill.processes:
             stop(process)
         drill.processes.clear()
-        subprocess.run(["pg_dropcluster", "--stop", version, cluster], check=False)  # nosec B603
+        subprocess.run(["pg_dropcluster", "--stop", version, cluster], check=False)  # nosec B603 B607
     return drill.finish()
 
 
