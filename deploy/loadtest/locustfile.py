@@ -54,7 +54,8 @@ def _write(environment, **kwargs):
                    "rps": round(len(times) / seconds, 1)}, file)  # fmt: skip
 
 
-rng = random.Random(int(os.environ.get("LOADTEST_SEED", "1")))  # noqa: S311  # nosec B311 - picks pages, not secrets
+# Picks pages and accounts, not secrets.
+rng = random.Random(int(os.environ.get("LOADTEST_SEED", "1")))  # noqa: S311  # nosec B311
 
 
 def sign_in(user, login_url, username, landing):
