@@ -4,17 +4,19 @@ Give two or more PostgreSQL databases filled by `manage.py generate_data` at dif
 the number of cases and departments and every table's rows and on-disk size (pg_total_relation_size: table, indexes
 and TOAST), fits size = fixed + per_case * cases for each table through the smallest and the largest database, and
 extrapolates to SIZING_TARGET cases (10,000,000). Prints a Markdown table; the result is an extrapolation from the
-measured points, not a measurement. Read-only.
+measured points, not a measurement. Read-only (one read-only snapshot, so a database still being filled is
+one consistent point).
 """
 
 import os
 import sys
 
 import psycopg
+from psycopg import sql
 
 TARGET = int(os.environ.get("SIZING_TARGET", "10000000"))
 TABLES = """
-    SELECT c.relname, c.reltuples::bigint, pg_total_relation_size(c.oid)
+    SELECT c.relname, pg_total_relation_size(c.oid)
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
 """
@@ -22,10 +24,14 @@ TABLES = """
 
 def measure(url):
     with psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True) as db:
-        db.execute("ANALYZE")  # reltuples: the planner's row estimates, exact enough and cheap
-        cases = db.execute("SELECT count(*) FROM cases_case").fetchone()[0]
-        departments = db.execute("SELECT count(*) FROM accounts_department").fetchone()[0]
-        tables = {name: (max(rows, 0), size) for name, rows, size in db.execute(TABLES)}
+        # One snapshot for every count and size, so a database still being written gives one consistent point.
+        db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        sizes = db.execute(TABLES).fetchall()
+        tables = {
+            name: (db.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(name))).fetchone()[0], size)
+            for name, size in sizes
+        }
+        cases, departments = tables["cases_case"][0], tables["accounts_department"][0]
         total = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
     return {"url": url.rsplit("/", 1)[1], "cases": cases, "departments": departments, "tables": tables, "total": total}
 
