@@ -546,12 +546,17 @@ def drill_outage():
             time.sleep(5)
             subprocess.run([*control, "stop", "-m", "fast"], check=True)  # nosec B603
             down = time.time()
-            time.sleep(10)
+            time.sleep(2)
+            probes = {
+                u: requests.get(f"http://127.0.0.1:{PORT}/{u}", timeout=10).status_code for u in ("healthz", "readyz")
+            }
+            time.sleep(max(0, 10 - (time.time() - down)))
             up = time.time()
             subprocess.run([*control, "start"], check=True)  # nosec B603
             print(f"  PostgreSQL stopped for {up - down:.1f} s, then started ({time.time() - up:.1f} s to start)")
             back = time.time()
             time.sleep(8)
+            healthy = requests.get(f"http://127.0.0.1:{PORT}/healthz", timeout=10).status_code
         django.db.connections.close_all()  # this process's connection went down with the server
         # Requests that started and ended while it was down; those started a second after it was back.
         during = [r for r in load.results if down <= r.started and r.ended < up]
@@ -568,6 +573,10 @@ def drill_outage():
         )
         drill.expect(after and all(r.status in (200, 302) for r in after), "recovered without a restart: all answer")
         drill.expect(not any(r.status == 500 for r in load.results), "no 500")
+        drill.expect(
+            probes == {"healthz": 503, "readyz": 503} and healthy == 200,
+            f"/healthz and /readyz answer 503 while down ({probes}), /healthz 200 once back ({healthy})",
+        )
         drill.expect(worker_pids(master) == workers_before, "no gunicorn worker restarted")
         recorded = transitions_recorded(case, since)
         drill.expect(
