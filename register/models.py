@@ -72,8 +72,10 @@ class Listing(models.Model):
 
 
 class PublicationEvent(models.Model):
-    """One event of the public publication log (issue 18): a listing published, amended or ended.
+    """One event of the public publication log (issue 18): a listing published, amended or ended — or a witness.
 
+    A ``witness`` entry carries a seal of the internal audit chain, signed with the audit witness key
+    (``audit.witness``): the link's number, hash and seal time, in ``witness``, and no record token.
     Digests only — the record's token, the event, the day and the SHA-256 of its public content — chained with the
     audit chain's primitives (``audit.chain.content_hash``, ``link_hash``), so a copy in anyone's hands proves
     later whether an entry was edited, removed, reordered or backdated. Append-only: only ``register.log`` writes.
@@ -83,6 +85,7 @@ class PublicationEvent(models.Model):
         PUBLISH = "publish", _("published")
         AMEND = "amend", _("amended")
         END = "end", _("ended")
+        WITNESS = "witness", _("audit seal witnessed")
 
     # Numbered by ``log_append`` under its lock, not by a database sequence: a rolled-back append leaves no gap.
     seq = models.PositiveBigIntegerField(primary_key=True)
@@ -92,6 +95,8 @@ class PublicationEvent(models.Model):
     content_hash = models.CharField(_("content digest"), max_length=64)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Only on witness entries: the signed statement (``audit.witness.FIELDS``), whose digest is ``content_hash``.
+    witness = models.JSONField(_("audit seal witness"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:
