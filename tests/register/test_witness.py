@@ -231,3 +231,25 @@ def test_witnesses_are_read_in_pages(trail, make_draft):
     assert problems == []
     # 4 witnesses: 2 pages of the register's log read at a time of 2000, 2 chain lookups for chunks of 2.
     assert len([q for q in queries.captured_queries if "audit_chainlink" in q["sql"]]) == 2
+
+
+def test_the_deploy_check_wants_the_witness_key_out_of_the_shared_environment(settings, monkeypatch):
+    from audit.checks import witness_keys
+
+    settings.DEBUG = False
+    settings.AUDIT_WITNESS_PUBLIC_KEY = witness.public_key_b64()
+    monkeypatch.delenv("AUDIT_WITNESS_SIGNING_KEY", raising=False)
+    assert witness_keys() == []
+    monkeypatch.setenv("AUDIT_WITNESS_SIGNING_KEY", settings.AUDIT_WITNESS_SIGNING_KEY)
+    settings.AUDIT_WITNESS_PUBLIC_KEY = ""
+    assert [message.id for message in witness_keys()] == ["audit.W001", "audit.W002"]
+
+
+def test_the_seal_reads_its_key_from_a_systemd_credential(tmp_path, monkeypatch):
+    from creditportal.settings import _credential
+
+    (tmp_path / "audit-witness-key").write_text("a2V5\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    assert _credential("audit-witness-key") == "a2V5"
+    monkeypatch.delenv("CREDENTIALS_DIRECTORY")
+    assert _credential("audit-witness-key") == ""
