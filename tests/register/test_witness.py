@@ -220,6 +220,8 @@ def test_the_log_page_shows_the_witness_and_its_key(client, trail, django_assert
     head = ChainHead.objects.get()
     assert "audit seal witnessed" in page and f"audit chain link #{head.seq}" in page
     assert witness.public_key_b64() in page
+    chinese = client.get(reverse("register:log"), headers={"accept-language": "zh-hans"}).content.decode()
+    assert "审计链见证" in chinese and f"审计链节点 #{head.seq}" in chinese and "审计封存已见证" in chinese
 
 
 def test_witnesses_are_read_in_pages(trail, make_draft):
