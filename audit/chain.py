@@ -304,7 +304,8 @@ def verify(*, chunk_size: int = CHUNK_SIZE, witnesses=None, witness_key: str | N
                 Problem(head.seq, "audit_chainlink", str(head.seq), _("the chain was truncated after a sealed head"))
             )
     published = itertools.chain(witness.published_witnesses(), witnesses or ())
-    problems += witness.witness_check(published, public_key=witness_key, chunk_size=chunk_size)
+    findings = witness.witness_check(published, public_key=witness_key, chunk_size=chunk_size)
+    problems += [Problem(*finding) for finding in findings]
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return problems
 

@@ -19,6 +19,7 @@ below in its ``AppConfig.ready()`` (docs/architecture.md, "Seams").
 import base64
 import binascii
 import json
+from collections import namedtuple
 from collections.abc import Callable, Iterable, Iterator
 
 from cryptography.exceptions import InvalidSignature
@@ -33,6 +34,8 @@ FORMAT = "creditportal-audit-witness/1"
 FIELDS = ("format", "seq", "hash", "sealed_at", "signature")
 # Witnesses read per query when checking the chain.
 CHUNK_SIZE = 500
+
+Finding = namedtuple("Finding", "seq table row_pk message")
 
 _publishers: list[Callable[[dict], None]] = []
 _sources: list[Callable[[], Iterable[dict]]] = []
@@ -153,10 +156,10 @@ def _chunks(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
 def witness_check(witnesses: Iterable[dict], *, public_key: str | None = None, chunk_size: int = CHUNK_SIZE):
     """Each witness against the chain: its signature under the trusted key, and the link it names unchanged.
 
-    Returns :class:`audit.chain.Problem` items: a forged witness, a link missing below a witnessed head (the
-    chain was cut), or a link whose hash differs from the witnessed one (history rewritten and recomputed).
+    Returns ``(seq, table, row_pk, message)`` findings (``audit.chain.verify`` makes them its ``Problem``s): a
+    forged witness, a link missing below a witnessed head (the chain was cut), or a link whose hash differs from
+    the witnessed one (history rewritten and recomputed).
     """
-    from .chain import Problem
     from .models import ChainLink
 
     key = public_key if public_key is not None else public_key_b64()
@@ -165,7 +168,7 @@ def witness_check(witnesses: Iterable[dict], *, public_key: str | None = None, c
         if first is None:
             return []
         message = _("the published witnesses cannot be checked: no witness public key is configured")
-        return [Problem(first.get("seq") if isinstance(first.get("seq"), int) else None, "witness", "", message)]
+        return [Finding(first.get("seq") if isinstance(first.get("seq"), int) else None, "witness", "", message)]
     problems, seen = [], set()
     for chunk in _chunks(witnesses, chunk_size):
         valid = []
@@ -177,7 +180,7 @@ def witness_check(witnesses: Iterable[dict], *, public_key: str | None = None, c
             seq = witness.get("seq") if isinstance(witness.get("seq"), int) else None
             if not witness_signature_valid(witness, key):
                 message = _("the witness's signature is forged")
-                problems.append(Problem(seq, "witness", str(witness.get("sealed_at", "")), message))
+                problems.append(Finding(seq, "witness", str(witness.get("sealed_at", "")), message))
             else:
                 valid.append(witness)
         hashes = dict(ChainLink.objects.filter(seq__in=[w["seq"] for w in valid]).values_list("seq", "hash"))
@@ -186,10 +189,10 @@ def witness_check(witnesses: Iterable[dict], *, public_key: str | None = None, c
             where = str(witness["sealed_at"])
             if actual is None:
                 message = _("the chain was cut below a head witnessed on %(when)s") % {"when": where}
-                problems.append(Problem(witness["seq"], "audit_chainlink", str(witness["seq"]), message))
+                problems.append(Finding(witness["seq"], "audit_chainlink", str(witness["seq"]), message))
             elif actual != witness["hash"]:
                 message = _("the chain was rewritten: this link differs from the head witnessed on %(when)s") % {
                     "when": where
                 }
-                problems.append(Problem(witness["seq"], "audit_chainlink", str(witness["seq"]), message))
+                problems.append(Finding(witness["seq"], "audit_chainlink", str(witness["seq"]), message))
     return problems
