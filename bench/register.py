@@ -8,7 +8,8 @@
   PostgreSQL's own ``COPY … TO STDOUT (FORMAT csv)`` of the same columns into a file. Its peak RSS is measured once
   in a fresh child process — the RSS after Django is set up, then the peak during the regeneration alone (Linux
   ``VmHWM``, reset through ``/proc/self/clear_refs`` just before; ``resource.getrusage`` gives the whole process's) —
-  and written to ``var/bench/register-<size>.json``.
+  and written to ``var/bench/register-<size>.json``; then the same for serving the file through the download view
+  (the peak while a client reads the whole CSV).
 
 The generator writes publications in bulk, which leaves the register's index empty, so :func:`index_generated` is a
 separate step: it gives the organisations' entries the Chinese registered name they carry in life and indexes every
@@ -159,9 +160,16 @@ def _rss_of_regeneration(size: str) -> dict:
         "Path('/proc/self/clear_refs').write_text('5')  # reset the peak (VmHWM) to the current RSS\n"
         "started = time.perf_counter(); path = download_regenerate('csv'); seconds = time.perf_counter() - started\n"
         "peak = kb('VmHWM')\n"
+        "from django.conf import settings; settings.REGISTER_RATE_LIMIT = 10**9\n"
+        "from django.test import Client\n"
+        "client = Client(); client.get('/register/download/csv/').close()  # warm: URL resolution, middleware\n"
+        "served_before = kb('VmRSS'); Path('/proc/self/clear_refs').write_text('5')\n"
+        "served = sum(len(chunk) for chunk in client.get('/register/download/csv/').streaming_content)\n"
+        "served_peak = kb('VmHWM')\n"
         "print(json.dumps({'rows': rows, 'seconds': round(seconds, 2), 'bytes': path.stat().st_size,\n"
         "                  'rss_before_kb': before, 'rss_peak_kb': peak, 'rss_growth_kb': peak - before,\n"
-        "                  'ru_maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))\n"
+        "                  'ru_maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
+        "                  'download_bytes': served, 'download_rss_growth_kb': served_peak - served_before}))\n"
     )
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings"}
     env["REGISTER_DOWNLOAD_ROOT"] = str(settings.REGISTER_DOWNLOAD_ROOT)
