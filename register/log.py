@@ -79,7 +79,12 @@ def log_append(
 
 
 def witness_append(witness: dict) -> PublicationEvent:
-    """Append a signed seal of the audit chain (``audit.witness``): digests and a signature, nothing personal."""
+    """Append a signed seal of the audit chain (``audit.witness``): digests and a signature, nothing personal.
+
+    Called by ``audit.chain.seal`` under the chain's advisory lock, then this log's: the order every write
+    transaction takes them in too (a change's history rows are chained before its listing is refreshed), so a seal
+    and a publication change never wait for each other in a circle.
+    """
     fields = {key: witness[key] for key in WITNESS_FIELDS}
     on = timezone.localdate(datetime.datetime.fromisoformat(fields["sealed_at"]))
     return log_append(token="", event=PublicationEvent.Event.WITNESS, content=fields, on=on, witness=fields)  # nosec B106
