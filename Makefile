@@ -82,7 +82,7 @@ check: venv var/static ## Django checks, missing migrations, and the production 
 	DEBUG=0 SECRET_KEY=check-deploy-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  FIELD_HASH_KEY=check-deploy-hash-key-0123456789abcdef ALLOWED_HOSTS=portal.example.org \
-	  REGISTER_LOG_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) \
+	  REGISTER_LOG_SIGNING_KEY=$$(head -c 32 /dev/urandom | base64) AUDIT_WITNESS_PUBLIC_KEY=$$(head -c 32 /dev/urandom | base64) \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 messages: venv ## Extract translatable strings into locale/*/LC_MESSAGES/django.po and compile them

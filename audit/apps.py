@@ -12,7 +12,7 @@ class AuditConfig(AppConfig):
 
         from creditportal.admin_site import recent_actions_register
 
-        from . import chain
+        from . import chain, checks  # noqa: F401  (checks: registers the system checks)
         from .models import AccessLog
         from .timeline import recent_actions
 

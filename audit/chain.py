@@ -14,6 +14,7 @@ SQLite serialises writers by itself.
 import datetime
 import decimal
 import hashlib
+import itertools
 import json
 import uuid
 from dataclasses import dataclass
@@ -277,12 +278,15 @@ def _verify_table(model, chunk_size: int) -> list[Problem]:
     return problems
 
 
-def verify(*, chunk_size: int = CHUNK_SIZE) -> list[Problem]:
-    """Every inconsistency between the chain, the chained tables and the sealed head, first broken link first.
+def verify(*, chunk_size: int = CHUNK_SIZE, witnesses=None, witness_key: str | None = None) -> list[Problem]:
+    """Every inconsistency between the chain, the chained tables, the sealed head and the published witnesses.
 
     Streams the chain and each table in pages of ``chunk_size`` rows (keyset pagination by primary key), so
-    memory stays flat however long the chain is; only the problems found are kept.
+    memory stays flat however long the chain is; only the problems found are kept. The witnesses published so far
+    (``audit.witness``: the public register's log) are checked, and ``witnesses`` too (e.g. an outsider's
+    downloaded copy), under ``witness_key`` or the configured ``AUDIT_WITNESS_PUBLIC_KEY``.
     """
+    from . import witness
     from .models import ChainHead, ChainLink
 
     problems = _verify_links(chunk_size)
@@ -299,6 +303,9 @@ def verify(*, chunk_size: int = CHUNK_SIZE) -> list[Problem]:
             problems.append(
                 Problem(head.seq, "audit_chainlink", str(head.seq), _("the chain was truncated after a sealed head"))
             )
+    published = itertools.chain(witness.published_witnesses(), witnesses or ())
+    findings = witness.witness_check(published, public_key=witness_key, chunk_size=chunk_size)
+    problems += [Problem(*finding) for finding in findings]
     problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     return problems
 
@@ -316,7 +323,12 @@ def _signature_valid(head) -> bool:
 
 
 def seal():
-    """Write a signed digest of the current head (run it periodically, e.g. hourly from cron)."""
+    """Write a signed digest of the current head (run it periodically, e.g. hourly from cron) and publish its witness.
+
+    The head's ``witness`` attribute is the signed witness handed to the publishers (``audit.witness``), or
+    ``None`` where this process holds no witness key or nothing publishes it.
+    """
+    from . import witness
     from .models import ChainHead, ChainLink
 
     with transaction.atomic():
@@ -325,4 +337,7 @@ def seal():
         if link is None:
             return None
         signature = signing.Signer(salt=SIGNING_SALT).sign(_signed_value(link.seq, link.hash))
-        return ChainHead.objects.create(seq=link.seq, hash=link.hash, signature=signature)
+        head = ChainHead.objects.create(seq=link.seq, hash=link.hash, signature=signature)
+        sealed_at = head.sealed_at.astimezone(datetime.UTC).isoformat()
+        head.witness = witness.witness_publish(seq=head.seq, hash_=head.hash, sealed_at=sealed_at)
+        return head

@@ -149,10 +149,11 @@ def measure(size: str):
     _prepare(size)
     from django.test import Client
 
-    from bench import pages
+    from bench import pages, register
 
     iterations = int(os.environ.get("BENCH_ITER", "15"))
     scenarios = pages.scenarios(SEED, Client)
+    scenarios += register.scenarios(SEED, Client, size=size)  # the public register (bench/register.py)
     results = {"size": size, "machine": pages.machine(), "pages": []}
     for scenario in scenarios:
         variants = scenario["variants"]

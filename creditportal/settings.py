@@ -5,6 +5,7 @@ start-up fails with a clear message when a secret is missing.
 """
 
 import datetime
+import os
 from pathlib import Path
 
 import environ
@@ -24,6 +25,7 @@ _DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me-0123456789abcdef"  # n
 _DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDE="
 _DEV_FIELD_HASH_KEY = "dev-only-blind-index-key-do-not-use-in-production"
 _DEV_REGISTER_LOG_SIGNING_KEY = "ZGV2LW9ubHktcmVnaXN0ZXItbG9nLWtleS0wMDAwMDA="  # nosec B105
+_DEV_AUDIT_WITNESS_SIGNING_KEY = "ZGV2LW9ubHktYXVkaXQtd2l0bmVzcy1rZXktMDAwMDA="  # nosec B105
 
 
 def _secret(name, dev_default):
@@ -47,6 +49,25 @@ FIELD_HASH_KEY = _secret("FIELD_HASH_KEY", _DEV_FIELD_HASH_KEY)
 # (issue 18): `python -c "import base64,os; print(base64.b64encode(os.urandom(32)).decode())"`. Required with DEBUG
 # off, like the other secrets: a register whose log cannot be signed must not start.
 REGISTER_LOG_SIGNING_KEY = _secret("REGISTER_LOG_SIGNING_KEY", _DEV_REGISTER_LOG_SIGNING_KEY)
+
+
+def _credential(name):
+    """A systemd credential of this unit (``LoadCredential=``): readable by this one process, not by the web's."""
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    path = Path(directory) / name if directory else None
+    return path.read_text().strip() if path is not None and path.is_file() else ""
+
+
+# The audit chain's witness (docs/audit.md, "The witness"): an Ed25519 key pair, 32 raw bytes base64 each. The
+# private key is held only by the seal (`verify_audit --seal`, the purge timer's unit, as the systemd credential
+# `audit-witness-key`), never by the web application, which gets the public key only. Unset, seals carry no witness.
+AUDIT_WITNESS_SIGNING_KEY = (
+    env("AUDIT_WITNESS_SIGNING_KEY", default="")
+    or _credential("audit-witness-key")
+    or (_DEV_AUDIT_WITNESS_SIGNING_KEY if DEBUG else "")
+)
+# Blank: derived from the signing key where this process holds it (development).
+AUDIT_WITNESS_PUBLIC_KEY = env("AUDIT_WITNESS_PUBLIC_KEY", default="")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -9,10 +9,11 @@ class RegisterConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_save
 
+        from audit.witness import witness_publisher_register, witness_source_register
         from cases.models import Case, Publication
         from creditportal.health import register_readiness_check
 
-        from . import monitor, signals
+        from . import log, monitor, signals
 
         # A publication or its case changed: refresh its register entry (and with it caches and downloads).
         post_save.connect(signals.on_publication_saved, sender=Publication, dispatch_uid="register.publication")
@@ -20,3 +21,6 @@ class RegisterConfig(AppConfig):
         # Not critical: the condition is fleet-wide (every server reads the same database); /readyz reports it as a
         # warning for the alert, and `check_register` exits 1 from its timer (docs/operations.md).
         register_readiness_check("register_monitor", monitor.readiness_problem, critical=False)
+        # Each seal of the audit chain is witnessed in the public log, and verify_audit checks the chain against it.
+        witness_publisher_register(log.witness_append)
+        witness_source_register(log.witness_records)

@@ -8,6 +8,12 @@ newest link with the register's Ed25519 key (``REGISTER_LOG_SIGNING_KEY``), a ke
 public key is published beside the log. :func:`verify_lines` checks a downloaded copy without any database: the
 entries follow each other, each hash is right, and the head's signature holds — so an edited, removed or
 reordered entry, or a truncated log, is detected by anyone (``manage.py verify_register_log``).
+
+The log also witnesses the internal audit chain (issue 18 §3): each seal of the chain, signed by the seal's own
+process with the audit witness key (``audit.witness``, a key the web application does not hold), is appended as a
+``witness`` entry by :func:`witness_append` — registered as the witness publisher in ``RegisterConfig.ready`` —
+and :func:`witness_records` gives them back to ``verify_audit``. The entry's content digest is the digest of the
+signed witness, so the witness is chained like any entry, and a copy of the log carries it to outsiders.
 """
 
 import base64
@@ -24,6 +30,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.chain import GENESIS, content_hash, link_hash
+from audit.witness import FIELDS as WITNESS_FIELDS
 
 from .models import PublicationEvent
 
@@ -56,8 +63,10 @@ def entry_hash(*, prev_hash: str, token: str, event: str, on: str, content_diges
     return link_hash(prev_hash=prev_hash, table=TABLE, row_pk=token, kind=event, row_hash=content_digest, note=on)
 
 
-def log_append(*, token: str, event: str, content: dict, on: datetime.date) -> PublicationEvent:
-    """Append one event; call inside the transaction that changed the listing."""
+def log_append(
+    *, token: str, event: str, content: dict, on: datetime.date, witness: dict | None = None
+) -> PublicationEvent:
+    """Append one event; call inside the transaction that changed the listing (``witness``: see witness_append)."""
     with transaction.atomic():
         _lock()
         last_seq, prev = PublicationEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
@@ -65,15 +74,46 @@ def log_append(*, token: str, event: str, content: dict, on: datetime.date) -> P
         fields = {"token": token, "event": event, "on": on.isoformat(), "content_digest": digest}
         return PublicationEvent.objects.create(
             seq=last_seq + 1, token=token, event=event, on=on, content_hash=digest, prev_hash=prev,
-            hash=entry_hash(prev_hash=prev, **fields),
+            hash=entry_hash(prev_hash=prev, **fields), witness=witness,
         )  # fmt: skip
 
 
+def witness_append(witness: dict) -> PublicationEvent:
+    """Append a signed seal of the audit chain (``audit.witness``): digests and a signature, nothing personal.
+
+    Called by ``audit.chain.seal`` under the chain's advisory lock, then this log's: the order every write
+    transaction takes them in too (a change's history rows are chained before its listing is refreshed), so a seal
+    and a publication change never wait for each other in a circle.
+    """
+    fields = {key: witness[key] for key in WITNESS_FIELDS}
+    on = timezone.localdate(datetime.datetime.fromisoformat(fields["sealed_at"]))
+    return log_append(token="", event=PublicationEvent.Event.WITNESS, content=fields, on=on, witness=fields)  # nosec B106
+
+
+def witness_records(*, chunk_size: int = 2000) -> Iterator[dict]:
+    """Every published witness, oldest first, read in pages (the source ``verify_audit`` checks the chain against)."""
+    last = 0
+    while True:
+        page = list(
+            PublicationEvent.objects.filter(event=PublicationEvent.Event.WITNESS, seq__gt=last)
+            .order_by("seq")
+            .values_list("seq", "witness")[:chunk_size]
+        )
+        if not page:
+            return
+        for _seq, witness in page:
+            yield witness
+        last = page[-1][0]
+
+
 def entry_record(entry: PublicationEvent) -> dict:
-    return {
+    record = {
         "seq": entry.seq, "token": entry.token, "event": entry.event, "on": entry.on.isoformat(),
         "content_hash": entry.content_hash, "prev_hash": entry.prev_hash, "hash": entry.hash,
     }  # fmt: skip
+    if entry.witness is not None:
+        record["witness"] = entry.witness
+    return record
 
 
 def _head_payload(seq: int, hash_: str, signed_at: str) -> bytes:
@@ -145,6 +185,8 @@ def verify_lines(lines: Iterable[str], *, public_key: str | None = None) -> list
             continue
         if recomputed != stored:
             problems.append(LogProblem(number, f"entry #{seq} was edited (its hash does not match its content)"))
+        elif "witness" in record and not _witness_matches(record):
+            problems.append(LogProblem(number, f"entry #{seq}: its audit witness was edited (digest mismatch)"))
         elif seq < expected_seq:
             problems.append(LogProblem(number, f"entry #{seq} is out of order (expected #{expected_seq})"))
         elif seq > expected_seq:
@@ -158,6 +200,11 @@ def verify_lines(lines: Iterable[str], *, public_key: str | None = None) -> list
     number, record = head
     problems += _verify_head(number, record, prev=prev, last_seq=expected_seq - 1, public_key=public_key)
     return problems
+
+
+def _witness_matches(record: dict) -> bool:
+    witness = record["witness"]
+    return isinstance(witness, dict) and content_hash(witness) == record["content_hash"]
 
 
 def _verify_head(number: int, record: dict, *, prev: str, last_seq: int, public_key: str | None) -> list[LogProblem]:

@@ -62,8 +62,9 @@ class Listing(models.Model):
         verbose_name_plural = _("register entries")
         ordering = ["-decided_on", "-id"]
         indexes = [
-            # Name search is ``name__icontains`` = ``UPPER(name) LIKE``: a trigram index (PostgreSQL only, 0001).
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="register_listing_name_trgm"),
+            # Name search is ``name__icontains`` = ``UPPER(name) LIKE``: a trigram index (PostgreSQL only, 0001),
+            # without GIN's pending list, which every search would read through (0004).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="register_listing_name_trgm", fastupdate=False),
             models.Index(fields=["-decided_on", "-id"], name="register_listing_order_idx"),
         ]
 
@@ -72,8 +73,10 @@ class Listing(models.Model):
 
 
 class PublicationEvent(models.Model):
-    """One event of the public publication log (issue 18): a listing published, amended or ended.
+    """One event of the public publication log (issue 18): a listing published, amended or ended — or a witness.
 
+    A ``witness`` entry carries a seal of the internal audit chain, signed with the audit witness key
+    (``audit.witness``): the link's number, hash and seal time, in ``witness``, and no record token.
     Digests only — the record's token, the event, the day and the SHA-256 of its public content — chained with the
     audit chain's primitives (``audit.chain.content_hash``, ``link_hash``), so a copy in anyone's hands proves
     later whether an entry was edited, removed, reordered or backdated. Append-only: only ``register.log`` writes.
@@ -83,6 +86,7 @@ class PublicationEvent(models.Model):
         PUBLISH = "publish", _("published")
         AMEND = "amend", _("amended")
         END = "end", _("ended")
+        WITNESS = "witness", _("audit seal witnessed")
 
     # Numbered by ``log_append`` under its lock, not by a database sequence: a rolled-back append leaves no gap.
     seq = models.PositiveBigIntegerField(primary_key=True)
@@ -92,6 +96,8 @@ class PublicationEvent(models.Model):
     content_hash = models.CharField(_("content digest"), max_length=64)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    # Only on witness entries: the signed statement (``audit.witness.FIELDS``), whose digest is ``content_hash``.
+    witness = models.JSONField(_("audit seal witness"), null=True, blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
 
     class Meta:

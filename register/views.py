@@ -10,6 +10,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
+from audit.witness import public_key_b64 as witness_public_key
 from creditportal.replica import reads_from_replica
 
 from .downloads import FORMATS, download_etag, download_path, download_regenerate
@@ -111,9 +112,10 @@ def download(request, fmt):
 @rate_limited
 @cached_publicly
 def log(request):
-    """The publication log, newest first, with the signed head and the key to check it with."""
+    """The publication log, newest first, with the signed head, the keys to check it and the audit witnesses."""
     page = Paginator(PublicationEvent.objects.order_by("-seq"), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "register/log.html", {"page": page, "head": signed_head()})
+    context = {"page": page, "head": signed_head(), "witness_key": witness_public_key()}
+    return render(request, "register/log.html", context)
 
 
 @reads_from_replica

@@ -185,6 +185,7 @@ def _production_env():
         FIELD_ENCRYPTION_KEYS="ZGV2LW9ubHktZmllbGQta2V5LWRvLW5vdC11c2UtMDE=",
         FIELD_HASH_KEY="production-check-hash-key-0123456789abcdef",
         REGISTER_LOG_SIGNING_KEY="cHJvZHVjdGlvbi1jaGVjay1yZWdpc3Rlci1sb2cta2V5",
+        AUDIT_WITNESS_PUBLIC_KEY="cHJvZHVjdGlvbi1jaGVjay13aXRuZXNzLXB1YmxpYzA=",
         ALLOWED_HOSTS="portal.example.org",
         DJANGO_SETTINGS_MODULE="creditportal.settings",
     )

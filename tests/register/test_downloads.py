@@ -114,3 +114,14 @@ def test_register_pages_carry_no_csrf_token_so_shared_caches_can_keep_them(clien
         response = client.get(url)
         assert "csrfmiddlewaretoken" not in response.content.decode(), url
         assert not response.cookies, url
+
+
+def test_record_urls_follow_the_public_base_url_and_the_url_pattern(settings, publish):
+    """The URL around the token is resolved once per setting, not per row: it still follows a changed setting."""
+    from register.downloads import record_url
+
+    listing = publish()
+    settings.REGISTER_PUBLIC_BASE_URL = "https://credit.example.gov.cn/"
+    assert record_url(listing) == "https://credit.example.gov.cn" + reverse("register:record", args=[listing.token])
+    settings.REGISTER_PUBLIC_BASE_URL = "http://other.example"
+    assert record_url(listing) == "http://other.example" + reverse("register:record", args=[listing.token])

@@ -34,3 +34,10 @@ def test_chinese_text_yields_trigrams_on_this_server():
     with connection.cursor() as cursor:
         cursor.execute("SELECT cardinality(show_trgm(%s))", ["北京华贸易"])
         assert cursor.fetchone()[0] > 0
+
+
+def test_the_trigram_index_has_no_pending_list():
+    """``fastupdate = off`` (0004): searches never read through GIN's unsorted pending list of recent inserts."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'register_listing_name_trgm'")
+        assert "fastupdate=off" in (cursor.fetchone()[0] or [])

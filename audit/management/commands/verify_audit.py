@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from audit import chain
+from audit import chain, witness
 from audit.models import ChainLink
 
 
@@ -9,7 +9,9 @@ class Command(BaseCommand):
     help = (
         "Verify the tamper-evident audit chain over every history and access-log row and name the first broken "
         "row. --seal also writes a signed digest of the head (run it periodically, e.g. hourly from cron: "
-        "`manage.py verify_audit --seal`), so truncating the end of the chain is detected too."
+        "`manage.py verify_audit --seal`), so truncating the end of the chain is detected too, and publishes its "
+        "witness in the public register's log when this process holds AUDIT_WITNESS_SIGNING_KEY. The chain is "
+        "checked against every published witness, and against those of a downloaded copy of the log (--witness)."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +20,18 @@ class Command(BaseCommand):
             "--adopt-unchained",
             action="store_true",
             help="Once, when the chain is introduced on an existing database: chain rows written before it.",
+        )
+        parser.add_argument(
+            "--witness",
+            action="append",
+            default=[],
+            metavar="FILE",
+            help="A downloaded copy of the public register's log (JSON Lines): check the chain against its "
+            "witnesses too. Repeatable.",
+        )
+        parser.add_argument(
+            "--witness-key",
+            help="The audit witness public key (Ed25519, base64) to trust instead of AUDIT_WITNESS_PUBLIC_KEY.",
         )
         parser.add_argument(
             "--chunk-size",
@@ -31,7 +45,9 @@ class Command(BaseCommand):
             raise CommandError("--chunk-size must be at least 1")
         if adopt_unchained:
             self._adopt(chunk_size)
-        problems = chain.verify(chunk_size=chunk_size)
+        copies = [self._read(path) for path in options.get("witness") or []]
+        outside = [item for copy in copies for item in copy]
+        problems = chain.verify(chunk_size=chunk_size, witnesses=outside, witness_key=options.get("witness_key"))
         links = ChainLink.objects.count()
         if problems:
             first = problems[0]
@@ -40,10 +56,27 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {problem}")
             raise CommandError(f"first broken row: {first.table}:{first.row_pk}")
         self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {links} link(s) verified."))
+        if outside:
+            self.stdout.write(f"Consistent with {len(outside)} witness(es) from {len(copies)} downloaded copy(ies).")
         if seal:
             head = chain.seal()
             if head is not None:
                 self.stdout.write(self.style.SUCCESS(f"Sealed head at link #{head.seq}."))
+                if head.witness is not None:
+                    self.stdout.write(self.style.SUCCESS("Witness published in the public register's log."))
+                else:
+                    self.stderr.write(
+                        self.style.WARNING(
+                            "No witness published: this process holds no AUDIT_WITNESS_SIGNING_KEY (docs/audit.md)."
+                        )
+                    )
+
+    def _read(self, path):
+        try:
+            with open(path, encoding="utf-8") as lines:
+                return list(witness.witnesses_from_lines(lines))
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"Cannot read the witness copy {path}: {error}") from error
 
     def _adopt(self, chunk_size):
         adopted = 0
