@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 # The encodings a Chinese office's spreadsheet export comes in: UTF-8 (with or without a byte-order mark),
@@ -69,9 +70,11 @@ def _header_key(cell: str, columns: dict[str, Column]) -> str:
     key = match.group(1) if match else text.lower()
     if key in columns:
         return key
-    for column in columns.values():  # a header that is only the label, in either language
-        if text in (str(column.label), column.key):
-            return column.key
+    for language in ("zh-hans", "en"):  # a header that is only the label, in either language
+        with translation.override(language):
+            for column in columns.values():
+                if text == str(column.label):
+                    return column.key
     raise _file_error(
         _("Unknown column “%(column)s”: use the template's header row."), "unknown_column", column=text[:60]
     )
@@ -79,10 +82,12 @@ def _header_key(cell: str, columns: dict[str, Column]) -> str:
 
 def _sheet(raw_rows, columns: list[Column]) -> Sheet:
     by_key = {column.key: column for column in columns}
-    header_cells = next(raw_rows, None)
-    if header_cells is None or not any(_cell_text(cell) for cell in header_cells):
+    first = next(raw_rows, None)
+    if first is None or not any(_cell_text(cell) for cell in first):
         raise _file_error(_("The file is empty: it needs the template's header row and one row per record."), "empty")
-    header = [_header_key(_cell_text(cell), by_key) for cell in header_cells if _cell_text(cell)]
+    # Columns with a blank header (a spreadsheet's stray empty columns) are left out, the others keep their place.
+    positions = {index: _header_key(_cell_text(cell), by_key) for index, cell in enumerate(first) if _cell_text(cell)}
+    header = list(positions.values())
     missing = [str(by_key[key].label) for key in by_key if by_key[key].required and key not in header]
     if missing:
         raise _file_error(_("Columns missing: %(columns)s."), "missing_columns", columns=", ".join(missing))
@@ -99,7 +104,10 @@ def _sheet(raw_rows, columns: list[Column]) -> Sheet:
                 _("The file has more than %(max)s rows: split it into smaller files."), "too_many_rows", max=limit
             )
         rows.append(
-            {"row": number, "values": dict(zip(header, values + [""] * (len(header) - len(values)), strict=False))}
+            {
+                "row": number,
+                "values": {key: values[index] if index < len(values) else "" for index, key in positions.items()},
+            }
         )
     if not rows:
         raise _file_error(_("The file has a header row but no records."), "no_rows")

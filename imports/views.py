@@ -8,6 +8,7 @@ script, under the strict CSP). Templates: a blank file with the header row, in t
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
@@ -57,8 +58,8 @@ def upload_view(model_admin, request):
         "title": gettext("Import entities or cases"),
         "form": form,
         "kinds": [{"key": kind, "label": ImportJob.Kind(kind).label, "columns": KINDS[kind].columns} for kind in kinds],
-        "max_rows": services.settings.IMPORT_MAX_ROWS,
-        "max_mb": services.settings.IMPORT_MAX_BYTES // (1024 * 1024),
+        "max_rows": settings.IMPORT_MAX_ROWS,
+        "max_mb": settings.IMPORT_MAX_BYTES // (1024 * 1024),
     }
     return TemplateResponse(request, "admin/imports/upload.html", context)
 

@@ -5,8 +5,8 @@ import re
 from html import unescape
 
 import pytest
-from django.urls import reverse
 from django.conf import settings
+from django.urls import reverse
 
 from accounts import roles
 from entities.models import Entity

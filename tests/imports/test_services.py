@@ -239,6 +239,13 @@ def test_gb18030_and_labels_as_header_and_control_characters(caseworker):
     assert _errors(job) == {3: {"name": "Contains control characters; type the value again."}}
 
 
+def test_labels_alone_in_either_language_and_stray_blank_columns(caseworker):
+    uscc = make_uscc()
+    job = _check(caseworker, ["主体类型,,Name,identifier", f"legal_person,ignored,Label Co.,{uscc}"])
+    assert json.loads(job.rows)[0]["values"] == {"kind": "legal_person", "name": "Label Co.", "identifier": uscc}
+    assert job.invalid_rows == 0
+
+
 def test_xlsx_with_numbers_for_codes(caseworker):
     number = make_id_number()
     job = services.import_job_check(
