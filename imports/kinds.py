@@ -16,7 +16,14 @@ from cases.services import case_create
 from cases.services.drafts import catalogue_item_problems
 from entities.identifiers import looks_like_id_number, mask_id_number
 from entities.models import Entity
-from entities.services import DuplicateEntityError, entity_find_by_identifier, entity_register, identifier_check
+from entities.services import (
+    DuplicateEntityError,
+    NewEntity,
+    entities_register_many,
+    entity_find_by_identifier,
+    entity_register,
+    identifier_check,
+)
 
 from .formats import Column, has_control_characters
 
@@ -115,6 +122,21 @@ class EntityImport:
             name=values["name"],
             identifier=values["identifier"],
             region_code=values.get("region_code", ""),
+        )
+
+    def create_many(self, rows: list[dict]):
+        """Register many rows at once (``entities_register_many``: the same checks, history rows and actor)."""
+        return entities_register_many(
+            actor=self.actor,
+            entities=[
+                NewEntity(
+                    kind=self._kind(values),
+                    name=values["name"],
+                    identifier=values["identifier"],
+                    region_code=values.get("region_code", ""),
+                )
+                for values in rows
+            ],
         )
 
     @staticmethod

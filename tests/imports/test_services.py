@@ -105,6 +105,27 @@ def test_a_clean_file_is_imported_through_the_service_with_history_and_actor(
     ]
 
 
+def test_bulk_written_rows_are_chained_like_any_other(caseworker, django_capture_on_commit_callbacks):
+    from audit import chain
+
+    EntityFactory()  # a row chained one by one before
+    lines = [HEADER, *(f"legal_person,Chained {index} Co.,{make_uscc()}," for index in range(3))]
+    job = _start(_check(caseworker, lines), caseworker, ImportJob.Mode.ALL, django_capture_on_commit_callbacks)
+    assert job.imported_rows == 3
+    EntityFactory()  # and one after
+    assert chain.verify() == []
+
+
+def test_valid_rows_registered_meanwhile_are_left_out(caseworker, django_capture_on_commit_callbacks):
+    uscc = make_uscc()
+    job = _check(caseworker, [HEADER, f"legal_person,Kept Co.,{make_uscc()},", f"legal_person,Raced Co.,{uscc},"])
+    EntityFactory(identifier=uscc)
+    job = _start(job, caseworker, ImportJob.Mode.VALID, django_capture_on_commit_callbacks)
+    assert (job.status, job.imported_rows, job.invalid_rows) == (ImportJob.Status.DONE, 1, 1)
+    assert "already registered" in _errors(job)[3]["identifier"]
+    assert Entity.objects.filter(name="Kept Co.").exists()
+
+
 def test_identity_numbers_are_never_stored_in_clear(caseworker, django_capture_on_commit_callbacks):
     number = make_id_number()
     job = _check(caseworker, [HEADER, f"natural_person,Wang Wu,{number},"])
@@ -152,10 +173,10 @@ def test_progress_comes_from_the_running_task(caseworker, monkeypatch):
             job.refresh_from_db()
             seen.append((value, import_job_progress(job)))
 
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(services, "BATCH", 2)
     monkeypatch.setattr(cache, "set", record)
     services.import_job_run(job_id=job.pk)
-    assert seen == [(2, (2, 5)), (4, (4, 5))]
+    assert seen == [(2, (2, 5)), (4, (4, 5)), (5, (5, 5))]
     job.refresh_from_db()
     assert import_job_progress(job) == (5, 5)
 
