@@ -296,6 +296,15 @@ def _notification_rule(queryset: QuerySet, user, action: str) -> QuerySet:
     return queryset.filter(recipient_id=user.pk)
 
 
+def _import_job_rule(queryset: QuerySet, user, action: str) -> QuerySet:
+    """An import is seen by staff of the uploader's department who may import (its uploader, without one)."""
+    if not user.is_staff or not user.has_perm(permission_name(queryset.model, action)):
+        return queryset.none()
+    if user.department_id is None:
+        return queryset.filter(created_by_id=user.pk)
+    return queryset.filter(department_id=user.department_id)
+
+
 _RULES: dict[str, Rule] = {
     "cases.case": _case_rule,
     "cases.legaldocument": _via_case,
@@ -312,6 +321,7 @@ _RULES: dict[str, Rule] = {
     "accounts.user": _user_rule,
     "entities.entity": _entity_rule,
     "entities.representative": _representative_rule,
+    "imports.importjob": _import_job_rule,
 }
 
 

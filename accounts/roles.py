@@ -52,6 +52,9 @@ _CASE_READ = _view(
 # Every member of staff reads their own notifications; overseers read everyone's and the e-mail deliveries.
 _NOTIFICATIONS = _view("cases.notification")
 _CASE_WRITE = {
+    # Bulk import of entities and draft cases (imports/): the import itself; each row needs its own permission.
+    "imports.add_importjob",
+    "imports.view_importjob",
     "cases.add_case",
     "cases.change_case",
     "cases.add_legaldocument",

@@ -130,6 +130,35 @@ def append(model, pk, *, kind: str = "row", note: str = ""):
         return ChainLink.objects.create(prev_hash=prev, hash=link_hash(prev_hash=prev, **fields), **fields)
 
 
+def append_many(model, pks, *, kind: str = "row") -> list:
+    """Chain many stored rows of ``model`` in the order given, as :func:`append` one by one would, in one go.
+
+    For bulk inserts, which send no per-row signal (simple-history's ``bulk_history_create``): one lock, one read
+    of the head, one read of the rows, one insert of the links. Call inside the transaction that inserted them.
+    """
+    from .models import ChainLink
+
+    pks = [str(pk) for pk in pks]
+    if not pks:
+        return []
+    with transaction.atomic():
+        _lock()
+        prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
+        table = model._meta.db_table
+        hashes = {}
+        for start in range(0, len(pks), CHUNK_SIZE):
+            hashes.update((pk, content_hash(row)) for pk, row in _raw_rows(model, pks[start : start + CHUNK_SIZE]))
+        links = []
+        for pk in pks:
+            if pk not in hashes:  # pragma: no cover - the rows were inserted just before in this transaction
+                raise RuntimeError(f"cannot chain missing row {table}:{pk}")
+            fields = {"table": table, "row_pk": pk, "kind": kind, "row_hash": hashes[pk], "note": ""}
+            link = ChainLink(prev_hash=prev, hash=link_hash(prev_hash=prev, **fields), **fields)
+            links.append(link)
+            prev = link.hash
+        return ChainLink.objects.bulk_create(links)
+
+
 # -- signal receivers (connected in audit.apps) -----------------------------------------------------------
 def on_historical_record(sender, history_instance, **kwargs):
     append(sender, history_instance.pk)

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "cases",
     "portal",
     "dashboards",
+    "imports",
     "register",
     "creditportal",
     # Development only (demo data, the benchmark's generator); above every app, imported by none.
@@ -312,6 +313,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=3)
 PASSWORD_RESET_MAX_PER_SOURCE = env.int("PASSWORD_RESET_MAX_PER_SOURCE", default=10)
 PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=3600)
+
+# Bulk import (imports/, docs/operations.md): the largest file and the most rows one upload may hold.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=5 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=10_000)
 
 # Two-factor authentication (django-otp, TOTP) for staff. Required unless switched off for a local demo.
 REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=not DEBUG)

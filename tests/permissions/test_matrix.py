@@ -37,6 +37,7 @@ from cases.services.filings import filing_appeal_file
 from entities.models import EntityRelation, Representative
 from entities.services import entity_reveal_identifier, legacy_identifier_add, relation_add, representative_add
 from portal.services import representative_invite
+from imports.services import import_job_check
 from register.models import Listing
 from tests.factories import DepartmentFactory, EntityFactory, UserFactory
 
@@ -54,6 +55,15 @@ MATRIX = {
     "favicon":                               "301 301 301 301 301 301 301 301",
     # dashboards: every member of staff (the administrator's says there is none for the role); portal users never
     "dashboards:index":                      "302 200 200 200 200 200 200 302",
+    # bulk import: staff who may add entities or cases; a job is seen by its uploader's department
+    "admin:imports_importjob_changelist":    "302 200 200 200 403 403 403 302",
+    "admin:imports_importjob_add":           "302 200 200 200 403 403 403 302",
+    "admin:imports_importjob_change":        "302 200 200 404 404 404 404 302",
+    "admin:imports_importjob_history":       "302 200 200 404 404 404 404 302",
+    "admin:imports_importjob_simple_history": "302 200 200 404 404 404 404 302",
+    "admin:imports_importjob_delete":        "302 403 403 404 404 404 404 302",
+    "admin:imports_importjob_template entities": "302 200 200 200 403 403 403 302",
+    "admin:imports_importjob_template cases": "302 200 200 200 403 403 403 302",
     # admin site
     "admin:login":                           "200 302 302 302 302 302 302 200",
     "admin:logout":                          "302 405 405 405 405 405 405 302",
@@ -340,6 +350,11 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
             actor=actors["administrator"], kind="uscc", identifier="91350203M0001QAY9B", reason="pilot licence"
         ),
         "department": DepartmentFactory(code="CUS", name="Customs"),
+        "importjob": import_job_check(
+            actor=caseworker,
+            kind="entities",
+            upload=SimpleUploadedFile("firms.csv", b"kind,name,identifier\r\nlegal_person,New Co.,123\r\n"),
+        ),
         "user": caseworker,
         "group": Group.objects.get(name=roles.CASEWORKER),
     }
@@ -447,6 +462,7 @@ def _request(key, objects):
             "register:record", args=[Listing.objects.get(publication=objects["publication"]).token]
         ),
         "register:download": lambda: reverse("register:download", args=["csv"]),
+        "admin:imports_importjob_template": lambda: reverse("admin:imports_importjob_template", args=[variant, "xlsx"]),
         "register:language": lambda: reverse("register:language", args=["en"]),
     }
     if name in special:
