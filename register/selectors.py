@@ -99,7 +99,7 @@ def listings_changed(
         listings = listings.filter(updated_at__gte=updated_since)
     if after is not None:
         listings = listings.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
-    return list(listings.only("token", "content", "updated_at").order_by("updated_at", "pk")[:limit])
+    return list(listings.only("token", "content", "updated_at", "publication_id").order_by("updated_at", "pk")[:limit])
 
 
 def listings_all_changed(*, chunk_size: int = 1000, on: datetime.date | None = None) -> Iterator[Listing]:
