@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger(__name__)
 
@@ -86,21 +86,27 @@ def problem_exception_handler(exc, context):
         exc = exceptions.NotFound(_("No such record within this client's scope."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    response = exception_handler(exc, context)
-    if response is None:
-        # Unexpected: logged with its traceback, answered as a problem (never the HTML error page).
-        logger.exception("API request failed", exc_info=exc)
+    if not isinstance(exc, exceptions.APIException):
+        # Unexpected: logged with its traceback, the request's transaction rolled back, answered as a problem.
+        logger.error("API request failed", exc_info=exc)
+        set_rollback()
         return problem(status.HTTP_500_INTERNAL_SERVER_ERROR, _("The request could not be completed. Try again later."))
-    headers = {key: value for key, value in response.items() if key in ("Retry-After", "WWW-Authenticate", "Allow")}
+    # DRF's own handler would also mark the request's transaction for rollback; the API writes nothing a refusal
+    # should undo (each service is atomic on its own), and the call itself must still be counted (``ApiCall``).
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait) or 1)
     if isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
         detail = (
             errors[0]["detail"] if len(errors) == 1 else _("The request has %(count)d errors.") % {"count": len(errors)}
         )
-        return problem(response.status_code, detail, errors=errors, headers=headers)
-    detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data.get("detail", "")
+        return problem(exc.status_code, detail, errors=errors, headers=headers)
+    detail = exc.detail
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         detail = _("Too many requests from this client. Try again in %(seconds)d seconds.") % {
             "seconds": int(exc.wait) or 1
         }
-    return problem(response.status_code, detail, headers=headers)
+    return problem(exc.status_code, detail, headers=headers)

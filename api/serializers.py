@@ -3,9 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from entities.identifiers import looks_like_id_number, normalize_id_number, validate_uscc
+from entities.identifiers import looks_like_id_number, looks_like_uscc, normalize_id_number, validate_uscc
 from entities.selectors import legacy_uscc_allowed
-from register.selectors import as_uscc
 
 MAX_SCREENING_QUERIES = 1000
 
@@ -44,7 +43,9 @@ class ScreeningRequestSerializer(serializers.Serializer):
     )
 
     def validate_queries(self, value):
-        refused = [index for index, query in enumerate(value) if looks_like_id_number(query) and not as_uscc(query)]
+        refused = [
+            index for index, query in enumerate(value) if looks_like_id_number(query) and not looks_like_uscc(query)
+        ]
         if refused:
             raise serializers.ValidationError(
                 _("Screen persons by name; look an identity number up with POST /api/v1/status (queries %(indexes)s).")

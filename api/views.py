@@ -11,6 +11,7 @@ import datetime
 import json
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -69,7 +70,7 @@ class ApiView(APIView):
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         client = getattr(request, "api_client", None)
-        if client is not None:
+        if client is not None and not transaction.get_connection().needs_rollback:
             ApiCall.objects.create(
                 client=client, endpoint=self.endpoint, purpose=getattr(request, "api_purpose", ""),
                 status_code=response.status_code, entities=getattr(request, "api_touched", 0),

@@ -9,12 +9,13 @@ from rest_framework.test import APIClient
 from accounts import roles
 from api.scopes import Scope
 from api.services import api_client_register, api_token_create
-from tests.factories import UserFactory
-from tests.register.conftest import DECIDED_ON, clear_cache, clock, download_root, publish  # noqa: F401
 from tests.cases.conftest import caseworker, firm, make_draft, market, supervisor, tax  # noqa: F401
+from tests.factories import UserFactory
+from tests.portal.fixtures import rep_wang, wang  # noqa: F401
+from tests.register.conftest import DECIDED_ON, clear_cache, clock, download_root, publish  # noqa: F401
 
 ALL_SCOPES = [Scope.REGISTER_READ, Scope.STATUS_QUERY, Scope.CASES_READ]
-PURPOSE = {"HTTP_X_PURPOSE": "credit_supervision"}
+PURPOSE = {"HTTP_X_PURPOSE": "credit_supervision", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
