@@ -22,7 +22,7 @@ from .models import ApiClient, ApiToken, validate_scopes
 
 # Group of every client's account: the model permission to read cases; which cases, the department's grants say.
 API_CLIENT_GROUP = "API client"
-TOKEN_PREFIX = "cpk"  # noqa: S105 - the public marker of our tokens, not a secret
+TOKEN_PREFIX = "cpk"  # noqa: S105  # nosec B105 - the public marker of our tokens, not a secret
 _PREFIX_BYTES = 6  # 12 hex characters: the public half, found by index
 _SECRET_BYTES = 32
 # ``last_used_at`` is written at most this often per token (a busy client does not write on every call).

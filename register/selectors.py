@@ -178,7 +178,7 @@ def _screen_postgres(visible, queries, *, candidates: int, threshold: float) -> 
             ORDER BY similarity(UPPER(name), q.n) DESC, id LIMIT %s
         ) AS l
         WHERE similarity(UPPER(l.name), q.n) >= %s
-    """  # noqa: S608 - the inner query is Django's own SQL with its parameters
+    """  # noqa: S608  # nosec B608 - the inner query is Django's own SQL with its parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [[i for i, _n in queries], [n for _i, n in queries], *params, candidates, threshold])
         rows = cursor.fetchall()
