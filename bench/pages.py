@@ -17,6 +17,7 @@ from cases.workflow import State
 from demo import datagen
 from entities.models import Entity
 
+from . import api as api_bench
 from .naive import naive_site
 
 
@@ -221,6 +222,7 @@ def scenarios(seed, client_class):
                          "floor": (lambda rep=rep: _html(_sql(PORTAL_SQL, [rep.pk])))},
         })  # fmt: skip
     out.append(_approve(supervisor, clients["supervisor"]))
+    out += api_bench.scenarios(seed, client_class)
     return out
 
 
