@@ -105,7 +105,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     | _CATALOGUE_READ
     | _CASE_READ
     | _view("accounts.user", "audit.accesslog")
-    | {"entities.reveal_entity", "cases.oversee_case"},
+    | {"entities.reveal_entity", "cases.oversee_case"}
+    # The data-sharing API's clients and what they read (issue 19): read-only.
+    | _view("api.apiclient", "api.apitoken")
+    | {"api.usage_apiclient"},
     ADMINISTRATOR: _view("entities.entity", "accounts.user", "accounts.department", "auth.group")
     | _NOTIFICATIONS
     | {"cases.oversee_notification", "django_tasks_database.view_dbtaskresult"}
@@ -119,6 +122,14 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "entities.view_legacyidentifier",
         "entities.add_legacyidentifier",
         "entities.change_legacyidentifier",
+        # The data-sharing API's clients, scopes and tokens (issue 19).
+        "api.view_apiclient",
+        "api.add_apiclient",
+        "api.change_apiclient",
+        "api.usage_apiclient",
+        "api.view_apitoken",
+        "api.add_apitoken",
+        "api.change_apitoken",
     },
     # Entity users act through the portal; their access comes from Representative, not model permissions.
     ENTITY_REPRESENTATIVE: set(),

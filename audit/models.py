@@ -3,6 +3,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# ``AccessLog.field`` of the rows the data-sharing API writes (issue 19): ``api:<endpoint>``.
+API_FIELD_PREFIX = "api:"
+
 
 class AccessLog(models.Model):
     """One read of non-public personal data (DESIGN §4, §8). Append-only: rows are never changed."""
@@ -44,6 +47,11 @@ class AccessLog(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()}"
+
+    @property
+    def via_api(self) -> bool:
+        """Read by a department system through the data-sharing API (issue 19): ``field`` is ``api:<endpoint>``."""
+        return self.field.startswith(API_FIELD_PREFIX)
 
 
 class ChainLink(models.Model):

@@ -17,6 +17,7 @@ from cases.workflow import State
 from demo import datagen
 from entities.models import Entity
 
+from . import api as api_bench
 from . import imports as import_bench
 from .naive import naive_site
 
@@ -223,6 +224,7 @@ def scenarios(seed, client_class):
         })  # fmt: skip
     out.append(_approve(supervisor, clients["supervisor"]))
     out.extend(import_bench.scenarios(users))
+    out += api_bench.scenarios(seed, client_class)
     return out
 
 

@@ -100,6 +100,11 @@ INSTALLED_APPS = [
     "dashboards",
     "imports",
     "register",
+    # The data-sharing API (issue 19): REST framework, the OpenAPI schema and its docs page's assets (served locally).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "api",
     "creditportal",
     # Development only (demo data, the benchmark's generator); above every app, imported by none.
     "demo",
@@ -433,3 +438,32 @@ REGISTER_CACHE_SECONDS = env.int("REGISTER_CACHE_SECONDS", default=60)
 # Where the background task writes the bulk downloads, and the site address their record links start with.
 REGISTER_DOWNLOAD_ROOT = env.path("REGISTER_DOWNLOAD_ROOT", default=VAR_DIR / "register")
 REGISTER_PUBLIC_BASE_URL = env("REGISTER_PUBLIC_BASE_URL", default="http://localhost:8000")
+
+# The data-sharing API (issue 19, api/): token authentication, scopes and purposes are the api app's own; errors are
+# RFC 9457 problem documents; rate limits per client live in the cache (Redis when REDIS_URL, shared by servers).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.ApiClientThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_VERSIONING_CLASS": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "creditportal data-sharing API",
+    "DESCRIPTION": "Register, status, case and screening reads for authorised department systems (issue 19).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Requests per client per minute unless the client's own limit says otherwise (set in the admin).
+API_RATE_PER_MINUTE = env.int("API_RATE_PER_MINUTE", default=600)
+# How long a new token is valid unless the administrator chooses otherwise.
+API_TOKEN_DAYS = env.int("API_TOKEN_DAYS", default=365)

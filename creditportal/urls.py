@@ -23,4 +23,5 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("register/", include("register.urls")),
+    path("api/v1/", include("api.urls")),
 ]

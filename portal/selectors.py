@@ -226,6 +226,7 @@ def entity_export(user, entity: Entity) -> dict:
                 "at": _date(row.at),
                 "department": row.actor_department.name if row.actor_department else None,
                 "action": row.action,
+                "channel": "api" if row.via_api else "staff",
                 "purpose": row.purpose,
             }
             for row in access_log_for(entity)

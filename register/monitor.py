@@ -1,9 +1,11 @@
 """The stale-disclosure monitor (issue 18): is anything served that must not be? (``manage.py check_register``)
 
-The register shows a listing while :meth:`ListingQuerySet.visible` holds, and the download holds what was
-visible when it was last written. Both are derived copies; this check compares them with the publications
-themselves (through ``cases.selectors.publications``) and names every record served although its publication
-ended, passed its maximum, belongs to a repaired, revoked or expired case, or to a minor.
+The register shows a listing while :meth:`ListingQuerySet.visible` holds, the download holds what was
+visible when it was last written, and the data-sharing API (issue 19) serves what ``selectors.listings_changed``
+returns (its sanctions sync; its status and screening reads filter the same ``visible``). All are derived copies;
+this check compares them with the publications themselves (through ``cases.selectors.publications``) and names
+every record served although its publication ended, passed its maximum, belongs to a repaired, revoked or
+expired case, or to a minor.
 """
 
 import csv
@@ -18,11 +20,12 @@ from cases.selectors.publications import register_rows
 
 from .downloads import FORMATS, download_path
 from .models import Listing
+from .selectors import listings_all_changed
 
 
 @dataclass(frozen=True)
 class StaleDisclosure:
-    where: str  # "pages" or a download format
+    where: str  # "pages", "api" or a download format
     token: str
     name: str
     why: str
@@ -89,6 +92,11 @@ def stale_disclosures(*, on: datetime.date | None = None, chunk_size: int = 1000
     downloaded = set().union(*downloads.values()) if downloads else set()
     tokens = dict(Listing.objects.filter(token__in=downloaded).values_list("publication_id", "token"))
     tokens.update(on_pages)
+    # The API's sync, read through its own selector (not assumed equal to the pages).
+    via_api = {listing.publication_id for listing in listings_all_changed(chunk_size=chunk_size, on=on)}
+    tokens.update(
+        Listing.objects.filter(publication_id__in=via_api - tokens.keys()).values_list("publication_id", "token")
+    )
     found = []
     for row in register_rows(tokens, chunk_size=chunk_size):
         why = _why_hidden(row, on)
@@ -97,6 +105,8 @@ def stale_disclosures(*, on: datetime.date | None = None, chunk_size: int = 1000
         token = tokens[row.publication_id]
         if row.publication_id in on_pages:
             found.append(StaleDisclosure("pages", token, row.name, why))
+        if row.publication_id in via_api:
+            found.append(StaleDisclosure("api", token, row.name, why))
         found += [
             StaleDisclosure(f"download {FORMATS[fmt][0]}", token, row.name, why)
             for fmt, served in downloads.items()

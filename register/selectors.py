@@ -1,10 +1,14 @@
-"""Reads of the register (issue 18): search, one record, the current register for the download."""
+"""Reads of the register (issue 18): search, one record, the current register for the download; and the data-sharing
+API's reads of the same visible listings (issue 19): an entity's status, the incremental sync, screening."""
 
 import datetime
+import difflib
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, Q, QuerySet
 
 from entities.identifiers import normalize_uscc
 
@@ -66,3 +70,132 @@ def listings_current(*, chunk_size: int = 1000, on: datetime.date | None = None)
             return
         yield from page
         last = page[-1].pk
+
+
+# -- The data-sharing API's reads (issue 19): the same visible listings, the same public content ---------------------
+
+
+def listings_of_entity(entity_id: int, *, on: datetime.date | None = None) -> list[Listing]:
+    """The visible listings of one entity (its current public status), newest decision first."""
+    return list(
+        Listing.objects.visible(on)
+        .filter(publication__case__entity_id=entity_id)
+        .only("token", "content", "updated_at")
+        .order_by("-decided_on", "-id")
+    )
+
+
+def listings_changed(
+    *,
+    updated_since: datetime.datetime | None = None,
+    after: tuple[datetime.datetime, int] | None = None,
+    limit: int = 100,
+    on: datetime.date | None = None,
+) -> list[Listing]:
+    """Visible listings in (``updated_at``, id) order, changed at or after ``updated_since``, past the ``after`` key
+    (a cursor): the API's incremental sync. Each carries ``entity_id`` for the access log."""
+    listings = Listing.objects.visible(on).annotate(entity_id=F("publication__case__entity_id"))
+    if updated_since is not None:
+        listings = listings.filter(updated_at__gte=updated_since)
+    if after is not None:
+        listings = listings.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
+    return list(listings.only("token", "content", "updated_at", "publication_id").order_by("updated_at", "pk")[:limit])
+
+
+def listings_all_changed(*, chunk_size: int = 1000, on: datetime.date | None = None) -> Iterator[Listing]:
+    """Everything :func:`listings_changed` would serve, page by page (the stale-disclosure monitor walks it)."""
+    after = None
+    while True:
+        page = listings_changed(after=after, limit=chunk_size, on=on)
+        if not page:
+            return
+        yield from page
+        after = (page[-1].updated_at, page[-1].pk)
+
+
+def _normalised_name(name: str) -> str:
+    return "".join(name.split()).upper()
+
+
+@dataclass(frozen=True)
+class ScreeningHit:
+    query_index: int
+    listing_id: int
+    token: str
+    name: str
+    identifier: str
+    entity_id: int
+    score: float
+
+
+SCREENING_CANDIDATES = 5
+SCREENING_THRESHOLD = 0.3
+
+
+def listings_screen(
+    names: list[str],
+    *,
+    codes: list[str] | None = None,
+    on: datetime.date | None = None,
+    candidates: int = SCREENING_CANDIDATES,
+    threshold: float = SCREENING_THRESHOLD,
+) -> list[ScreeningHit]:
+    """Candidate visible listings for each name (trigram similarity of the normalised names on PostgreSQL, a
+    sequence ratio elsewhere) and each credit code (exact, score 1). ``names[i]`` and ``codes[i]`` share index ``i``;
+    an empty string is skipped."""
+    codes = codes or [""] * len(names)
+    visible = Listing.objects.visible(on).annotate(entity_id=F("publication__case__entity_id"))
+    hits = []
+    wanted_codes = {code: i for i, code in enumerate(codes) if code}
+    if wanted_codes:
+        for listing in visible.filter(uscc__in=list(wanted_codes)).only("token", "name", "uscc", "content"):
+            hits.append(_hit(wanted_codes[listing.uscc], listing, 1.0))
+    queries = [(i, _normalised_name(name)) for i, name in enumerate(names) if name and not codes[i]]
+    if queries:
+        screen = _screen_postgres if connection.vendor == "postgresql" else _screen_python
+        hits += screen(visible, queries, candidates=candidates, threshold=threshold)
+    return sorted(hits, key=lambda hit: (hit.query_index, -hit.score, hit.listing_id))
+
+
+def _hit(index: int, listing: Listing, score: float) -> ScreeningHit:
+    return ScreeningHit(
+        query_index=index, listing_id=listing.pk, token=listing.token, name=listing.name,
+        identifier=(listing.content.get("entity") or {}).get("identifier", ""), entity_id=listing.entity_id,
+        score=round(score, 3),
+    )  # fmt: skip
+
+
+def _screen_postgres(visible, queries, *, candidates: int, threshold: float) -> list[ScreeningHit]:
+    """One statement for every name: each probes the name trigram index (``register_listing_name_trgm``) with ``%``
+    (pg_trgm's ``similarity_threshold``, 0.3 by default), then keeps the scores at or above ``threshold``."""
+    visible_sql, params = visible.values("pk").query.sql_with_params()
+    sql = f"""
+        SELECT q.i, l.id, similarity(UPPER(l.name), q.n) AS score
+        FROM unnest(%s::int[], %s::text[]) AS q(i, n)
+        CROSS JOIN LATERAL (
+            SELECT id, name FROM register_listing
+            WHERE UPPER(name) %% q.n AND id IN ({visible_sql})
+            ORDER BY similarity(UPPER(name), q.n) DESC, id LIMIT %s
+        ) AS l
+        WHERE similarity(UPPER(l.name), q.n) >= %s
+    """  # noqa: S608  # nosec B608 - the inner query is Django's own SQL with its parameters
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [[i for i, _n in queries], [n for _i, n in queries], *params, candidates, threshold])
+        rows = cursor.fetchall()
+    listings = {listing.pk: listing for listing in visible.filter(pk__in={row[1] for row in rows}).only(
+        "token", "name", "content")}  # fmt: skip
+    return [_hit(i, listings[pk], score) for i, pk, score in rows if pk in listings]
+
+
+def _screen_python(visible, queries, *, candidates: int, threshold: float) -> list[ScreeningHit]:
+    """The portable fallback (SQLite in tests): a sequence ratio over every visible name, read once."""
+    listings = list(visible.only("token", "name", "content"))
+    names = [(listing, _normalised_name(listing.name)) for listing in listings]
+    hits = []
+    for index, query in queries:
+        scored = sorted(
+            ((difflib.SequenceMatcher(None, query, name).ratio(), listing) for listing, name in names),
+            key=lambda pair: (-pair[0], pair[1].pk),
+        )
+        hits += [_hit(index, listing, score) for score, listing in scored[:candidates] if score >= threshold]
+    return hits

@@ -1,0 +1,209 @@
+"""The data-sharing API's endpoints (issue 19), under /api/v1/.
+
+Every call: a valid token (401), the endpoint's scope (403), the client's rate (429), a purpose from the list in the
+``X-Purpose`` header (400), then the endpoint. Each entity a call touches gets an access-log row naming the client's
+account and department and the purpose, before the answer leaves; each authenticated call is counted (``ApiCall``).
+"""
+
+import base64
+import binascii
+import datetime
+import json
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from audit.models import API_FIELD_PREFIX, AccessLog
+from audit.services import access_log_write_many
+from cases.selectors.sharing import case_for_sharing, case_shared_summary
+from entities.models import Entity
+from entities.selectors import entity_by_id_number, entity_by_uscc
+from register.selectors import as_uscc, listings_changed, listings_of_entity, listings_screen
+
+from . import serializers
+from .models import ApiCall
+from .scopes import PURPOSE_HEADER, Purpose, Scope
+
+_PURPOSE_PARAMETER = OpenApiParameter(
+    PURPOSE_HEADER, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True, enum=Purpose.values,
+    description="Why the data is needed (PIPL): one of the enumerated purposes.",
+)  # fmt: skip
+_PROBLEMS = dict.fromkeys((400, 401, 403, 404, 405, 406, 415, 429), serializers.ProblemSerializer)
+
+
+class ApiView(APIView):
+    required_scope: str | None = None
+    endpoint = ""
+
+    def initial(self, request, *args, **kwargs):
+        request.api_touched = 0
+        super().initial(request, *args, **kwargs)  # token, scope, rate
+        purpose = request.headers.get(PURPOSE_HEADER, "")
+        if purpose not in Purpose.values:
+            raise exceptions.ValidationError(
+                {"purpose": [_("State the purpose in the X-Purpose header, one of: %(purposes)s.")
+                             % {"purposes": ", ".join(Purpose.values)}]},
+                code="purpose_required",
+            )  # fmt: skip
+        request.api_purpose = purpose
+
+    def touch(self, request, targets) -> None:
+        """One access-log row per record read, written before the answer leaves (no row, no answer)."""
+        targets = list(targets)
+        if not targets:
+            return
+        with translation.override(settings.LANGUAGE_CODE):
+            purpose = str(Purpose(request.api_purpose).label)
+        access_log_write_many(
+            actor=request.api_client.account, action=AccessLog.Action.VIEW, targets=targets, purpose=purpose,
+            field=f"{API_FIELD_PREFIX}{self.endpoint}", request=request,
+        )  # fmt: skip
+        request.api_touched += len(targets)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        client = getattr(request, "api_client", None)
+        if client is not None and not transaction.get_connection().needs_rollback:
+            ApiCall.objects.create(
+                client=client, endpoint=self.endpoint, purpose=getattr(request, "api_purpose", ""),
+                status_code=response.status_code, entities=getattr(request, "api_touched", 0),
+            )  # fmt: skip
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _entry(listing) -> dict:
+    return {"id": listing.token, "updated_at": listing.updated_at, "entry": listing.content}
+
+
+class StatusView(ApiView):
+    required_scope = Scope.STATUS_QUERY
+    endpoint = "status"
+
+    @extend_schema(
+        operation_id="status_query", parameters=[_PURPOSE_PARAMETER], request=serializers.StatusRequestSerializer,
+        responses={200: serializers.StatusResponseSerializer, **_PROBLEMS},
+        summary="An entity's current status on the register, by credit code or identity number (in the body).",
+    )  # fmt: skip
+    def post(self, request):
+        query = serializers.StatusRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        entity = entity_by_uscc(data["uscc"]) if "uscc" in data else entity_by_id_number(data["identity_number"])
+        if entity is None:
+            return Response({"found": False, "entity": None, "listed": False, "entries": []})
+        listings = listings_of_entity(entity.pk)
+        self.touch(request, [entity])
+        return Response({
+            "found": True,
+            "entity": {"name": entity.name, "kind": entity.kind, "identifier": entity.display_identifier},
+            "listed": bool(listings),
+            "entries": [_entry(listing) for listing in listings],
+        })  # fmt: skip
+
+
+def _cursor_encode(listing) -> str:
+    raw = json.dumps([listing.updated_at.isoformat(), listing.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime.datetime, int]:
+    try:
+        at, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        moment = datetime.datetime.fromisoformat(at)
+        if not isinstance(pk, int) or moment.tzinfo is None:
+            raise ValueError
+        return moment, pk
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise exceptions.ValidationError(
+            {"cursor": [_("This cursor was not given by this API; start again without it.")]}
+        ) from None
+
+
+class SanctionsView(ApiView):
+    required_scope = Scope.REGISTER_READ
+    endpoint = "sanctions"
+
+    @extend_schema(
+        operation_id="sanctions_list",
+        parameters=[_PURPOSE_PARAMETER, serializers.SanctionsQuerySerializer],
+        responses={200: serializers.SanctionsPageSerializer, **_PROBLEMS},
+        summary="Active sanctions on the public register, oldest change first; page on with next_cursor.",
+    )  # fmt: skip
+    def get(self, request):
+        query = serializers.SanctionsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        after = _cursor_decode(data["cursor"]) if data.get("cursor") else None
+        page = listings_changed(updated_since=data.get("updated_since"), after=after, limit=data["limit"])
+        self.touch(request, _entities(page))
+        return Response({
+            "results": [_entry(listing) for listing in page],
+            "next_cursor": _cursor_encode(page[-1]) if len(page) == data["limit"] else None,
+        })  # fmt: skip
+
+
+def _entities(listings):
+    """The entities behind listings, each once, as bare rows the access log can name (type and id)."""
+    return [Entity(pk=pk) for pk in dict.fromkeys(listing.entity_id for listing in listings)]
+
+
+class CaseView(ApiView):
+    required_scope = Scope.CASES_READ
+    endpoint = "case"
+
+    @extend_schema(
+        operation_id="case_summary", parameters=[_PURPOSE_PARAMETER],
+        responses={200: serializers.CaseSummarySerializer, **_PROBLEMS},
+        summary="A case of the client's department (or shared with it): the shared field class only.",
+    )  # fmt: skip
+    def get(self, request, number: str):
+        case = case_for_sharing(number, user=request.api_client.account)
+        if case is None:
+            raise exceptions.NotFound(_("No such case within this client's scope."))
+        summary = case_shared_summary(case)
+        self.touch(request, [case])
+        return Response(summary)
+
+
+class ScreeningView(ApiView):
+    required_scope = Scope.REGISTER_READ
+    endpoint = "screening"
+
+    @extend_schema(
+        operation_id="screening", parameters=[_PURPOSE_PARAMETER], request=serializers.ScreeningRequestSerializer,
+        responses={200: serializers.ScreeningResponseSerializer, **_PROBLEMS},
+        summary="Up to 1,000 names or credit codes against the public register: candidates with a score.",
+    )  # fmt: skip
+    def post(self, request):
+        query = serializers.ScreeningRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        queries = query.validated_data["queries"]
+        codes = [as_uscc(q) or "" for q in queries]
+        hits = listings_screen(queries, codes=codes)
+        self.touch(request, _entities(hits))
+        results = [{"query_index": i, "candidates": []} for i in range(len(queries))]
+        for hit in hits:
+            results[hit.query_index]["candidates"].append(
+                {"id": hit.token, "name": hit.name, "identifier": hit.identifier, "score": hit.score}
+            )
+        return Response({"results": results})
+
+
+class NotFoundView(ApiView):
+    """Any other path under /api/v1/: a 404 problem, not the site's HTML page."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+    schema = None  # not an endpoint of the schema
+
+    def initial(self, request, *args, **kwargs):
+        raise exceptions.NotFound(_("No such endpoint."))

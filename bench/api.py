@@ -1,0 +1,167 @@
+"""The data-sharing API's benchmark entries (issue 19), each beside its SQL floor: status by credit code and by
+identity number, a sanctions page of 100, screening 1,000 names, and an ``updated_since`` sync of 10k changes.
+
+The generator makes cases but no publications, so the first run publishes up to ``API_BENCH_LISTINGS`` sanctioned
+cases (a publication and its register listing each, through ``register.services.listings_refresh``) and registers one
+API client with every scope; later runs reuse them.
+"""
+
+import datetime
+import json
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import Department, User
+from api.models import ApiClient
+from api.scopes import Scope
+from api.services import api_client_register, api_token_create
+from cases.models import Case, Publication
+from cases.workflow import State
+from entities.crypto import blind_index
+from entities.models import Entity
+from register.models import Listing
+from register.services import listings_refresh
+
+API_BENCH_LISTINGS = 12_000
+CLIENT_NAME = "bench data-sharing client"
+HEADERS = {"HTTP_X_PURPOSE": "credit_supervision", "HTTP_ACCEPT_LANGUAGE": "en"}
+
+
+def _publish_some(limit: int) -> None:
+    have = Listing.objects.count()
+    if have >= min(limit, 1000):
+        return
+    today = timezone.localdate()
+    cases = (
+        Case.objects.filter(state=State.SANCTIONED, publication__isnull=True)
+        .select_related("entity", "department")
+        .order_by("pk")[: limit - have]
+    )
+    rows = [
+        Publication(
+            case=case,
+            snapshot={
+                "entity": {"name": case.entity.name, "identifier": case.entity.display_identifier},
+                "department": case.department.name,
+                "published_from": (today - datetime.timedelta(days=30)).isoformat(),
+                "measures": [],
+            },
+            published_from=today - datetime.timedelta(days=30),
+            min_end_on=today + datetime.timedelta(days=60),
+            max_end_on=today + datetime.timedelta(days=700),
+        )
+        for case in cases
+    ]
+    with transaction.atomic():
+        Publication.objects.bulk_create(rows, batch_size=1000)
+    listings_refresh(publication_ids=[p.pk for p in rows])
+
+
+def _bearer() -> str:
+    admin = User.objects.filter(is_superuser=True).first() or User.objects.filter(is_staff=True).first()
+    client = ApiClient.objects.filter(name=CLIENT_NAME).first()
+    if client is None:
+        client = api_client_register(
+            actor=admin, department=Department.objects.order_by("pk").first(), name=CLIENT_NAME,
+            scopes=list(Scope.values),
+        )  # fmt: skip
+    client.rate_per_minute = 10_000_000
+    client.save(update_fields=["rate_per_minute"])
+    return api_token_create(client=client, actor=admin).secret
+
+
+def _sql(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return json.dumps(cursor.fetchall(), default=str)
+
+
+def _call(client, method, path, body=None, status=200):
+    def fn():
+        if method == "post":
+            response = client.post(path, json.dumps(body), content_type="application/json", **HEADERS)
+        else:
+            response = client.get(path, **HEADERS)
+        if response.status_code != status:
+            raise AssertionError(f"{path}: {response.status_code} {response.content[:200]!r}")
+        return response
+
+    return fn
+
+
+VISIBLE = "listed AND NOT minor AND published_from <= CURRENT_DATE AND ended_on IS NULL AND max_end_on > CURRENT_DATE"
+# The floors: the same rows read in one statement each (constant SQL text, parameters bound).
+STATUS_USCC_SQL = (
+    "SELECT e.id, e.name, l.token, l.content FROM entities_entity e LEFT JOIN cases_case c ON c.entity_id = e.id "  # noqa: S608
+    "LEFT JOIN cases_publication p ON p.case_id = c.id "
+    f"LEFT JOIN register_listing l ON l.publication_id = p.id AND {VISIBLE} "  # nosec B608
+    "WHERE e.uscc = %s"
+)
+STATUS_ID_SQL = STATUS_USCC_SQL.replace("e.uscc = %s", "e.id_number_hash = %s")
+PAGE_SQL = f"SELECT token, content, updated_at FROM register_listing WHERE {VISIBLE} ORDER BY updated_at, id LIMIT %s"  # noqa: S608  # nosec B608
+SINCE_SQL = (
+    f"SELECT token, content, updated_at FROM register_listing WHERE {VISIBLE} AND updated_at >= %s "  # noqa: S608  # nosec
+    "ORDER BY updated_at, id LIMIT 100"
+)
+SCREEN_SQL = (
+    "SELECT q.i, l.id, similarity(UPPER(l.name), q.n) FROM unnest(%s::int[], %s::text[]) AS q(i, n) "  # noqa: S608  # nosec
+    "CROSS JOIN LATERAL (SELECT id, name FROM register_listing WHERE UPPER(name) %% q.n "
+    f"AND {VISIBLE} ORDER BY similarity(UPPER(name), q.n) DESC, id LIMIT 5) AS l"
+)
+
+
+def _sync(client, since: str):
+    """Every page of ``updated_since`` from the start: about API_BENCH_LISTINGS changes, 100 a page."""
+
+    def fn():
+        path = f"/api/v1/sanctions?updated_since={since}"
+        pages = 0
+        while path:
+            body = client.get(path, **HEADERS).json()
+            pages += 1
+            cursor = body["next_cursor"]
+            path = f"/api/v1/sanctions?cursor={cursor}" if cursor else None
+        return pages
+
+    return fn
+
+
+def _sync_floor(since):
+    def fn():
+        last = since
+        while True:
+            rows = _sql(SINCE_SQL.replace("updated_at >= %s", "updated_at > %s"), [last])
+            rows = json.loads(rows)
+            if not rows:
+                return
+            last = rows[-1][2]
+
+    return fn
+
+
+def scenarios(seed, client_class) -> list[dict]:
+    _publish_some(API_BENCH_LISTINGS)
+    client = client_class(headers={"Authorization": f"Bearer {_bearer()}"})
+    organisation = Entity.objects.filter(uscc__isnull=False, cases__publication__isnull=False).first()
+    person = Entity.objects.filter(kind=Entity.Kind.NATURAL_PERSON, id_number__isnull=False).order_by("pk").first()
+    number = person.id_number
+    names = list(Listing.objects.order_by("pk").values_list("name", flat=True)[:1000])
+    names += [f"{name} X" for name in names][: 1000 - len(names)]
+    since = "2000-01-01T00:00:00Z"
+    return [
+        {"page": "api status by USCC", "user": "api", "variants": {
+            "app": _call(client, "post", "/api/v1/status", {"uscc": organisation.uscc}),
+            "floor": lambda: _sql(STATUS_USCC_SQL, [organisation.uscc])}},
+        {"page": "api status by id number", "user": "api", "variants": {
+            "app": _call(client, "post", "/api/v1/status", {"identity_number": number}),
+            "floor": lambda: _sql(STATUS_ID_SQL, [blind_index(number)])}},
+        {"page": "api sanctions page 100", "user": "api", "variants": {
+            "app": _call(client, "get", "/api/v1/sanctions?limit=100"),
+            "floor": lambda: _sql(PAGE_SQL, [100])}},
+        {"page": "api screening 1000", "user": "api", "variants": {
+            "app": _call(client, "post", "/api/v1/screening", {"queries": names}),
+            "floor": lambda: _sql(SCREEN_SQL, [list(range(len(names))), [n.upper() for n in names]])}},
+        {"page": "api updated_since 10k", "user": "api", "variants": {
+            "app": _sync(client, since), "floor": _sync_floor(since)}},
+    ]  # fmt: skip
