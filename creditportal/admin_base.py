@@ -218,9 +218,13 @@ class ScopedModelAdmin(KeyCheckedFieldsMixin, SimpleHistoryAdmin):
         return cache[key]
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
-        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if obj is not None and obj.pk is not None and isinstance(inline, ScopedInlineMixin):
-            kwargs["queryset"] = inline.get_queryset_of(request, obj)
+        if obj is None or obj.pk is None or not isinstance(inline, ScopedInlineMixin):
+            return super().get_formset_kwargs(request, obj, inline, prefix)
+        # As Django's, but the rows come from ``get_queryset_of`` alone: Django's own first builds
+        # ``inline.get_queryset`` (the full scope, never run) only to have it replaced here (issue 22).
+        kwargs = {"instance": obj, "prefix": prefix, "queryset": inline.get_queryset_of(request, obj)}
+        if request.method == "POST":
+            kwargs.update(data=request.POST.copy(), files=request.FILES, save_as_new="_saveasnew" in request.POST)
         return kwargs
 
     def get_object_queryset(self, request):
