@@ -15,6 +15,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.translation import get_language
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_fields import KeyCheckedFieldsMixin
@@ -50,6 +51,22 @@ def request_can(request, action: str, obj_or_model) -> bool:
 
 def _policy_key(action: str, obj) -> tuple:
     return action, obj._meta.label_lower, obj.pk, getattr(obj, "state", None), getattr(obj, "version", None)
+
+
+_CHOICE_LABELS: dict[tuple, dict] = {}
+
+
+def choice_label(model, field_name: str, value) -> str:
+    """What ``obj.get_<field>_display()`` shows, from a table built once per field and language (issue 22).
+
+    Django's own rebuilds the field's choices as a dict, translating every label, for each call: on a list
+    page that is once per row and column.
+    """
+    key = (model, field_name, get_language())
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {k: str(v) for k, v in model._meta.get_field(field_name).flatchoices}
+    return labels.get(value, value)
 
 
 def _may(action: str) -> str:
