@@ -110,24 +110,62 @@ def row_content_hash(model, pk) -> str | None:
 
 
 def _lock():
+    """Take the chain's lock for the rest of the transaction.
+
+    Whoever takes it may write links directly (the benchmark's generator does, set-based), so the head
+    :func:`append` remembers for this transaction is forgotten here and read afresh by the next append.
+    """
+    connection.__dict__.pop(_HEAD_KEY, None)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_LOCK_KEY])
 
 
+# The head this transaction last appended, with the transaction it belongs to (issue 22).
+_HEAD_KEY = "_audit_chain_head"
+
+
+def _remembered_head() -> str | None:
+    """The head this connection's open transaction appended last, if that link still stands.
+
+    The transaction is told apart by the identity of Django's ``connection.run_on_commit`` list: Django
+    replaces that list when a transaction commits or rolls back, and when it rolls back to a savepoint (it
+    drops that savepoint's callbacks). So while it is the same list, the link remembered is part of the open
+    transaction, the chain's lock taken for it is still held, and nobody else can have appended after it.
+    ``tests/audit/test_chain.py`` checks each of these cases.
+    """
+    remembered = connection.__dict__.get(_HEAD_KEY)
+    if remembered is not None and remembered[0] is connection.run_on_commit:
+        return remembered[1]
+    return None
+
+
+def _remember_head(head: str) -> None:
+    connection.__dict__[_HEAD_KEY] = (connection.run_on_commit, head)
+
+
 def append(model, pk, *, kind: str = "row", note: str = ""):
-    """Chain the stored row ``pk`` of ``model``; call inside the transaction that inserted (or purged) it."""
+    """Chain the stored row ``pk`` of ``model``; call inside the transaction that inserted (or purged) it.
+
+    The first append of a transaction takes the lock and reads the head (two statements); later ones in the
+    same transaction reuse the head they appended, so each further row costs its read-back and its link. No
+    savepoint of its own: a failure here fails the write it chains.
+    """
     from .models import ChainLink
 
-    with transaction.atomic():
-        _lock()
-        prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
+    with transaction.atomic(savepoint=False):
+        prev = _remembered_head()
+        if prev is None:
+            _lock()
+            prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
         table = model._meta.db_table
         row_hash = row_content_hash(model, pk)
         if row_hash is None:  # pragma: no cover - the row was inserted just before in this transaction
             raise RuntimeError(f"cannot chain missing row {table}:{pk}")
         fields = {"table": table, "row_pk": str(pk), "kind": kind, "row_hash": row_hash, "note": note}
-        return ChainLink.objects.create(prev_hash=prev, hash=link_hash(prev_hash=prev, **fields), **fields)
+        link = ChainLink.objects.create(prev_hash=prev, hash=link_hash(prev_hash=prev, **fields), **fields)
+        _remember_head(link.hash)
+        return link
 
 
 def append_many(model, pks, *, kind: str = "row") -> list:

@@ -15,6 +15,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils.translation import get_language
 from simple_history.admin import SimpleHistoryAdmin
 
 from .admin_fields import KeyCheckedFieldsMixin
@@ -50,6 +51,22 @@ def request_can(request, action: str, obj_or_model) -> bool:
 
 def _policy_key(action: str, obj) -> tuple:
     return action, obj._meta.label_lower, obj.pk, getattr(obj, "state", None), getattr(obj, "version", None)
+
+
+_CHOICE_LABELS: dict[tuple, dict] = {}
+
+
+def choice_label(model, field_name: str, value) -> str:
+    """What ``obj.get_<field>_display()`` shows, from a table built once per field and language (issue 22).
+
+    Django's own rebuilds the field's choices as a dict, translating every label, for each call: on a list
+    page that is once per row and column.
+    """
+    key = (model, field_name, get_language())
+    labels = _CHOICE_LABELS.get(key)
+    if labels is None:
+        labels = _CHOICE_LABELS[key] = {k: str(v) for k, v in model._meta.get_field(field_name).flatchoices}
+    return labels.get(value, value)
 
 
 def _may(action: str) -> str:
@@ -218,9 +235,13 @@ class ScopedModelAdmin(KeyCheckedFieldsMixin, SimpleHistoryAdmin):
         return cache[key]
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
-        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
-        if obj is not None and obj.pk is not None and isinstance(inline, ScopedInlineMixin):
-            kwargs["queryset"] = inline.get_queryset_of(request, obj)
+        if obj is None or obj.pk is None or not isinstance(inline, ScopedInlineMixin):
+            return super().get_formset_kwargs(request, obj, inline, prefix)
+        # As Django's, but the rows come from ``get_queryset_of`` alone: Django's own first builds
+        # ``inline.get_queryset`` (the full scope, never run) only to have it replaced here (issue 22).
+        kwargs = {"instance": obj, "prefix": prefix, "queryset": inline.get_queryset_of(request, obj)}
+        if request.method == "POST":
+            kwargs.update(data=request.POST.copy(), files=request.FILES, save_as_new="_saveasnew" in request.POST)
         return kwargs
 
     def get_object_queryset(self, request):

@@ -10,7 +10,13 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin_export import ExportMixin
-from creditportal.admin_base import ScopedModelAdmin, ScopedStackedInline, ScopedTabularInline, request_can
+from creditportal.admin_base import (
+    ScopedModelAdmin,
+    ScopedStackedInline,
+    ScopedTabularInline,
+    choice_label,
+    request_can,
+)
 
 from .. import clocks, services
 from ..forms import (
@@ -223,7 +229,7 @@ class CaseAdmin(LegalChallengeAdminMixin, ExportMixin, ScopedModelAdmin):
         LegalDocumentInline, SanctionInline, EvidenceInline, StatementInline, DecisionInline, NoticeInline,
         FilingInline, PublicationInline,
     ]  # fmt: skip
-    list_display = ["number", "entity", "catalogue_item", "severity", "state_flagged", "due", "created_at"]
+    list_display = ["number", "entity", "catalogue_item", "severity_shown", "state_flagged", "due", "created_at"]
     list_filter = ["state", "severity", "catalogue_item", OverdueFilter]
     export_fields = (
         "number", "department", "entity", "catalogue_item", "severity", "state", "review_due_on",
@@ -291,9 +297,15 @@ class CaseAdmin(LegalChallengeAdminMixin, ExportMixin, ScopedModelAdmin):
     @admin.display(description=_("state"), ordering="state")
     def state_flagged(self, case):
         """The state, with the "under objection" flag the record carries while an objection or appeal is open."""
+        label = choice_label(Case, "state", case.state)
         if case.under_objection:
-            return format_html('{} <span class="flag">{}</span>', case.get_state_display(), _("under objection"))
-        return case.get_state_display()
+            return format_html('{} <span class="flag">{}</span>', label, _("under objection"))
+        return label
+
+    @admin.display(description=_("severity"), ordering="severity")
+    def severity_shown(self, case):
+        # As the field's own column showed it: its label, or the empty value's dash.
+        return choice_label(Case, "severity", case.severity) if case.severity else self.get_empty_value_display()
 
     @admin.display(description=_("due"), ordering="due_on")
     def due(self, case):

@@ -26,6 +26,13 @@ DUE_DATE = models.Case(
 # What each waiting state waits on: the review queue reads each through its own partial index (issue 11).
 _QUEUE_STATES = ((State.SUBMITTED, "review_due_on"), (State.DECISION_PENDING, "decision_due_on"))
 QUEUE_LIMIT = 200
+# What the queue shows of each case, its entity, conduct and submitter: nothing else is read (issue 22: not the
+# facts and notes, not the entity's encrypted identity number, which would be decrypted for every row).
+QUEUE_COLUMNS = (
+    "number", "state", "severity", "submitted_at", "review_due_on", "decision_due_on", "entity__name",
+    "entity__kind", "entity__uscc", "entity__id_number_masked", "catalogue_item__name_zh",
+    "catalogue_item__name_en", "submitted_by__username",
+)  # fmt: skip
 
 
 def review_queue(user, limit: int = QUEUE_LIMIT) -> list[Case]:
@@ -42,6 +49,7 @@ def review_queue(user, limit: int = QUEUE_LIMIT) -> list[Case]:
             scope(Case.objects.filter(state=state), user, "review")
             .annotate(due_on=F(due_field))
             .select_related("entity", "catalogue_item", "submitted_by")
+            .only(*QUEUE_COLUMNS)
             .order_by(F(due_field).asc(nulls_first=True), "submitted_at", "pk")[:limit]
         )
     waiting.sort(key=_urgency)

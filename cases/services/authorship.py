@@ -18,7 +18,7 @@ _CONTENT_FIELDS = ("entity", "catalogue_item", "severity", "facts", "internal_no
 
 
 def content_authors(case: Case) -> set[int]:
-    """The ids of everyone who created or changed the case's content (four queries)."""
+    """The ids of everyone who created or changed the case's content (two queries)."""
     authors: set[int | None] = set()
     previous = None
     rows = Case.history.filter(id=case.pk).order_by("history_date", "history_id")
@@ -26,11 +26,16 @@ def content_authors(case: Case) -> set[int]:
         if previous is None or any(row[field] != previous[field] for field in _CONTENT_FIELDS):
             authors.add(row["history_user_id"])
         previous = row
-    authors.update(LegalDocument.history.filter(case_id=case.pk).values_list("history_user_id", flat=True))
-    authors.update(Evidence.history.filter(case_id=case.pk).values_list("history_user_id", flat=True))
     # Proposing, changing or removing a measure; not the decision that imposes it or the sweep that ends it.
     proposed = Q(status=Sanction.Status.PROPOSED)
-    authors.update(Sanction.history.filter(proposed, case_id=case.pk).values_list("history_user_id", flat=True))
+    # The three other histories in one UNION query (issue 22: one statement fewer per approval and decision each).
+    others = [
+        LegalDocument.history.filter(case_id=case.pk),
+        Evidence.history.filter(case_id=case.pk),
+        Sanction.history.filter(proposed, case_id=case.pk),
+    ]
+    first, *rest = [rows.order_by().values_list("history_user_id", flat=True) for rows in others]
+    authors.update(first.union(*rest))
     authors.discard(None)
     return authors
 

@@ -39,7 +39,14 @@ def _in(language: str, zh: str, en: str) -> str:
     return en if language == "en" else zh
 
 
-def _context(case: Case, language: str, respond_by, filing=None) -> dict:
+def _rows(case: Case) -> dict:
+    """What both languages' texts show of the case's other rows: read once per notice, not once per language."""
+    sanctions = case.sanctions.select_related("measure_type").exclude(status=Sanction.Status.WITHDRAWN)
+    return {"sanctions": list(sanctions), "decision": case.decisions.first()}
+
+
+def _context(case: Case, language: str, respond_by, filing=None, rows: dict | None = None) -> dict:
+    rows = rows if rows is not None else _rows(case)
     item = case.catalogue_item
     document = getattr(case, "legal_document", None)
     measures = [
@@ -52,7 +59,7 @@ def _context(case: Case, language: str, respond_by, filing=None) -> dict:
             "ended_on": s.ended_on,
             "recorded_only": s.recorded_only,
         }
-        for s in case.sanctions.select_related("measure_type").exclude(status=Sanction.Status.WITHDRAWN)
+        for s in rows["sanctions"]
     ]
     served_on = timezone.localdate()
     return {
@@ -68,7 +75,7 @@ def _context(case: Case, language: str, respond_by, filing=None) -> dict:
         "served_on": served_on,
         "respond_by": respond_by,
         "respond_days": (respond_by - served_on).days if respond_by else None,
-        "decision": case.decisions.first(),
+        "decision": rows["decision"],
         "dismissed": case.state == "dismissed",
         "publication": getattr(case, "publication", None),
         "record_ends_on": case.record_ends_on,
@@ -82,11 +89,11 @@ def notice_issue(*, case: Case, kind: str, actor: User, respond_by=None, filing=
 
     ``filing`` is the objection, appeal or repair application a receipt, request or decision answers.
     """
-    texts = {}
+    texts, rows = {}, _rows(case)
     for language in LANGUAGES:
         with translation.override(language):
             texts[language] = render_to_string(
-                f"notices/{kind}.{language}.txt", _context(case, language, respond_by, filing)
+                f"notices/{kind}.{language}.txt", _context(case, language, respond_by, filing, rows)
             ).strip()
     notice = Notice(
         case=case,

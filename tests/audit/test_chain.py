@@ -236,3 +236,66 @@ def test_verify_reads_in_pages(trail, django_assert_max_num_queries):
     assert table_reads and all("LIMIT" in sql or " IN (" in sql for sql in table_reads)
     chain_reads = [q["sql"] for q in queries.captured_queries if 'FROM "audit_chainlink"' in q["sql"]]
     assert chain_reads and all("LIMIT" in sql or "WHERE" in sql for sql in chain_reads)
+
+
+# -- one lock and one head read per transaction (issue 22) ----------------------------------------------------
+def _history_row(name):
+    entity = EntityFactory(name=name)
+    return Entity.history.model, entity.history.latest().pk
+
+
+def _statements(block):
+    seen = []
+
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        block()
+    return seen
+
+
+def test_appends_in_one_transaction_lock_and_read_the_head_once(trail):
+    model, pk = _history_row("Head Reuse Co")
+    chain._lock()  # as at the start of a transaction: no head remembered
+    first = _statements(lambda: chain.append(model, pk, note="again 1"))
+    later = _statements(lambda: chain.append(model, pk, note="again 2"))
+    assert not any("SAVEPOINT" in sql for sql in first + later)
+    assert sum('ORDER BY "audit_chainlink"."seq" DESC' in sql for sql in first) == 1
+    # The second append in the same transaction: the row's read-back and its link, nothing else.
+    assert len(later) == 2
+    assert chain.verify() == []
+
+
+def test_a_savepoint_rolled_back_makes_the_next_append_read_the_head_again(trail):
+    from django.db import transaction
+
+    model, pk = _history_row("Rolled Back Co")
+    chain.append(model, pk, note="kept")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        chain.append(model, pk, note="rolled back")
+        raise RuntimeError
+    after = _statements(lambda: chain.append(model, pk, note="after the rollback"))
+    assert sum('ORDER BY "audit_chainlink"."seq" DESC' in sql for sql in after) == 1
+    assert not ChainLink.objects.filter(note="rolled back").exists()
+    assert chain.verify() == []
+
+
+def test_a_released_savepoint_keeps_the_head(trail):
+    from django.db import transaction
+
+    model, pk = _history_row("Released Co")
+    with transaction.atomic():
+        chain.append(model, pk, note="in a savepoint")
+    after = _statements(lambda: chain.append(model, pk, note="after the release"))
+    assert len(after) == 2
+    assert chain.verify() == []
+
+
+def test_taking_the_lock_forgets_the_head(trail):
+    model, pk = _history_row("Direct Writer Co")
+    chain.append(model, pk, note="before")
+    chain._lock()  # a direct writer (the benchmark's generator) takes the lock before writing links itself
+    after = _statements(lambda: chain.append(model, pk, note="after"))
+    assert sum('ORDER BY "audit_chainlink"."seq" DESC' in sql for sql in after) == 1
