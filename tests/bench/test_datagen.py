@@ -109,3 +109,28 @@ def firm(db):
     from tests.factories import EntityFactory
 
     return EntityFactory()
+
+
+def test_templated_hashes_match_the_chain():
+    """The generator's precomputed row and link hashes are byte for byte ``audit.chain``'s, whatever the types."""
+    import datetime
+    import decimal
+    import uuid
+
+    from accounts.models import User
+
+    model = User.history.model
+    when = datetime.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    columns = ["history_id", "zeta", "name", "when", "day", "count", "flag", "none", "amount", "token", "blob", "num"]
+    proto = [1, "x", 'Café "quoted" \\ 北京\n', when, when.date(), 7, True, None, decimal.Decimal("1.50"),
+             uuid.UUID(int=5), b"\x00\xff", 1.25]  # fmt: skip
+    clone = [2, "y", "Zhang Wei 张伟", when.replace(tzinfo=None), datetime.date(2020, 2, 29), -3, False, "now set",
+             decimal.Decimal("0"), uuid.UUID(int=9), memoryview(b"ab"), 0.1]  # fmt: skip
+    for changing in (set(), set(range(1, len(columns))), {1, 3, 5, 9}):
+        plan = datagen._hash_plan(columns, tuple(proto), changing, model)
+        values = [clone[i] if i in changing else proto[i] for i in range(len(columns))]
+        expected = chain.content_hash(dict(zip(columns[1:], values[1:], strict=True)))
+        assert datagen._row_hash(plan, values) == expected
+    assert datagen._link_hash("a" * 64, "cases_historicalcase", "12", "b" * 64) == chain.link_hash(
+        prev_hash="a" * 64, table="cases_historicalcase", row_pk="12", kind="row", row_hash="b" * 64, note=""
+    )
