@@ -78,12 +78,14 @@ def test_rows_are_what_the_application_writes(generated, client, django_assert_m
 
 
 def test_same_seed_same_data(settings):
+    """Deterministic for a seed, whether batches are cloned in this process or by forked workers."""
     settings.DEBUG = True
     digests = []
-    for _run in range(2):
+    for workers in (0, 2):
         try:
             with transaction.atomic():
-                call_command("generate_data", cases=30, entities=15, seed=9, verbosity=0)
+                call_command("generate_data", cases=30, entities=15, seed=9, workers=workers, verbosity=0)
+                assert chain.verify() == []
                 digests.append(_digest())
                 raise _Undo
         except _Undo:
@@ -102,6 +104,8 @@ def test_refuses_without_debug_or_on_real_data(settings, firm):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="--append"):
         call_command("generate_data", cases=5, verbosity=0)
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("generate_data", cases=5, workers=-1, verbosity=0)
 
 
 @pytest.fixture
@@ -134,3 +138,17 @@ def test_templated_hashes_match_the_chain():
     assert datagen._link_hash("a" * 64, "cases_historicalcase", "12", "b" * 64) == chain.link_hash(
         prev_hash="a" * 64, table="cases_historicalcase", row_pk="12", kind="row", row_hash="b" * 64, note=""
     )
+
+
+def test_refuses_keys_taken_by_another_writer(settings, monkeypatch):
+    """Keys are handed out ahead of the writes: a batch whose keys were taken meanwhile stops the run."""
+    settings.DEBUG = True
+    original = datagen.Generator._start_cloning
+
+    def start_cloning(self):
+        original(self)
+        self._next_pk[Case] -= 1  # as if another writer had inserted a case after the keys were handed out
+
+    monkeypatch.setattr(datagen.Generator, "_start_cloning", start_cloning)
+    with pytest.raises(RuntimeError, match="cases_case"):
+        call_command("generate_data", cases=5, entities=5, seed=4, verbosity=0)
