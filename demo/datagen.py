@@ -23,10 +23,14 @@ calendar of the week it lands in; no evidence files; no representatives except t
 """
 
 import datetime
+import hashlib
 import itertools
+import json
+import multiprocessing
+import os
 import random
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -341,8 +345,65 @@ def _compile(proto: Prototype) -> None:
                         row_cells.append((ci, kind, value))
                 else:
                     row_cells.append((ci, kind, arg))
-            rows.append((row, row_cells))
+            plan = _hash_plan(table.columns, row, {ci for ci, _kind, _arg in row_cells}, model) if tracked else None
+            rows.append((row, row_cells, plan))
         proto.compiled.append(rows)
+
+
+# -- the chain's hashes, from templates -----------------------------------------------------------------------
+# ``audit.chain.content_hash`` encodes a whole row as canonical JSON (sorted keys, compact, not ASCII-escaped).
+# A clone differs from its prototype row in a few cells only, so each history row's canonical JSON is
+# precomputed as fixed text with gaps for those cells, and a clone encodes just its gaps: the same bytes, hence
+# the same hash, for a fraction of the work (``tests/bench/test_datagen.py`` checks both agree on every row).
+_encode_str = json.encoder.encode_basestring  # what json.dumps(..., ensure_ascii=False) applies to strings
+
+
+def _canonical_json(value) -> str:
+    """``value`` exactly as ``content_hash`` writes it inside the row's JSON object."""
+    cls = value.__class__
+    if cls is str:
+        return _encode_str(value)
+    if cls is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if cls is datetime.datetime:
+        if value.tzinfo is not None:
+            value = value.astimezone(datetime.UTC)
+        return '"' + value.isoformat() + '"'
+    if cls is datetime.date:
+        return '"' + value.isoformat() + '"'
+    return json.dumps(
+        chain._canonical_value(value), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+
+
+def _hash_plan(columns: list[str], row: tuple, changing: set[int], model) -> list:
+    """Segments of a history row's canonical JSON: fixed text, or the index of a cell each clone sets."""
+    pk_column = model._meta.pk.column
+    segments, fixed = [], "{"
+    ordered = sorted((column, ci) for ci, column in enumerate(columns) if column != pk_column)
+    for n, (column, ci) in enumerate(ordered):
+        fixed += ("," if n else "") + _encode_str(column) + ":"
+        if ci in changing:
+            segments += [fixed, ci]
+            fixed = ""
+        else:
+            fixed += _canonical_json(row[ci])
+    segments.append(fixed + "}")
+    return segments
+
+
+def _row_hash(plan: list, values: list) -> str:
+    """``audit.chain.content_hash`` of a clone's history row (its primary key left out), from its plan."""
+    text = "".join([part if part.__class__ is str else _canonical_json(values[part]) for part in plan])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _link_hash(prev_hash: str, table: str, row_pk: str, row_hash: str) -> str:
+    """``audit.chain.link_hash`` of a ``row`` link without a note."""
+    payload = f'["{prev_hash}",{_encode_str(table)},{_encode_str(row_pk)},"row","{row_hash}",""]'
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 ENTITY_PARAMS = ("name", "uscc", "id_number", "id_number_hash", "id_number_masked", "region_code")
@@ -455,6 +516,33 @@ def make_plan(*, seed: int, cases: int, entities: int, now: datetime.datetime | 
 
 
 # -- the generator --------------------------------------------------------------------------------------------
+_ACTIVE = None  # the Generator whose prototypes the (forked) workers clone
+
+
+def default_workers() -> int:
+    """Cloning processes beside the one writing: one per core on PostgreSQL; none on SQLite (small runs)."""
+    return (os.cpu_count() or 1) if connection.vendor == "postgresql" else 0
+
+
+def _clone_batch(items, bases):
+    """Clone a batch (run in a worker process, or in-process without workers): rows per table, links, refs.
+
+    ``items`` name their prototype; ``bases`` is the first primary key of each table for this batch.
+    """
+    generator = _ACTIVE
+    counters = {table: itertools.count(base) for table, base in bases.items()}
+    out, columns, link_rows, refs = {}, {}, [], []
+    for name, params, delta in items:
+        proto = generator._protos[name]
+        history = {}
+        refs.append(generator._clone(proto, params, delta, counters, out, history))
+        for table in proto.tables:
+            columns[table.model._meta.db_table] = table.columns
+        for table, old_pk in proto.links:
+            link_rows.append((table, *history[(table, old_pk)]))
+    return bases, {table: (columns[table], rows) for table, rows in out.items()}, link_rows, refs
+
+
 @dataclass
 class Stats:
     rows: int = 0
@@ -463,11 +551,13 @@ class Stats:
 
 
 class Generator:
-    def __init__(self, *, cases: int, entities: int, seed: int, batch: int = 2000, log=None):
+    def __init__(self, *, cases: int, entities: int, seed: int, batch: int = 2000, workers=None, log=None):
         self.n_cases, self.n_entities, self.seed, self.batch = cases, entities, seed, batch
+        self.workers = default_workers() if workers is None else workers
         self.log = log or (lambda message: None)
         self.stats = Stats()
         self.names = special_usernames(seed)
+        self._pool, self._pending = None, deque()
 
     # ---- the whole run ----
     def run(self) -> Stats:
@@ -478,12 +568,43 @@ class Generator:
         self.plan = make_plan(seed=self.seed, cases=self.n_cases, entities=self.n_entities, now=now)
         self._phase("organisation", self._organisation)
         self._phase("prototypes", self._prototypes)
-        self._phase("entities", self._entities)
-        self._phase("cases", self._cases)
-        self._phase("grants", self._grants)
+        self._start_cloning()
+        try:
+            self._phase("entities", self._entities)
+            self._phase("cases", self._cases)
+            self._phase("grants", self._grants)
+        finally:
+            self._stop_cloning()
         self._phase("finish", self._finish)
         self.stats.seconds["total"] = round(time.monotonic() - started, 1)
         return self.stats
+
+    def _start_cloning(self):
+        """Name the prototypes, hand out keys after the current maxima, and fork the cloning workers."""
+        global _ACTIVE
+        protos = {f"case/{kind}/{state}/{oi}": p for (kind, state, oi), p in self.case_protos.items()}
+        protos |= {f"entity/{kind}": p for kind, p in self.entity_protos.items()}
+        protos["grant"] = self.grant_proto
+        self._protos = protos
+        self._proto_names = {id(p): name for name, p in protos.items()}
+        self._next_pk = {m: _max_pk(m) + 1 for m in _cloned_models()}
+        self._superuser = False
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                self._superuser = bool(cursor.fetchone()[0])
+        _ACTIVE = self
+        if self.workers:
+            # Forked, the workers hold the prototypes already; they never touch the database connection.
+            self._pool = multiprocessing.get_context("fork").Pool(self.workers)
+
+    def _stop_cloning(self):
+        global _ACTIVE
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+        self._pool, _ACTIVE = None, None
+        self._pending.clear()
 
     def _phase(self, name, function):
         started = time.monotonic()
@@ -688,26 +809,26 @@ class Generator:
 
     # ---- stamping out clones ----
     def _clone(self, proto: Prototype, params: dict, delta: datetime.timedelta, ids: dict, out: dict, history: dict):
-        """Append one clone of ``proto`` to ``out`` (model → rows); ``ids`` hands out primary keys per model.
+        """Append one clone of ``proto`` to ``out`` (table → rows); ``ids`` hands out primary keys per table.
 
         Returns the prototype-to-clone primary key map; ``history`` receives each history row's new pk and
-        content, keyed by its table and prototype pk, for the chain.
+        content hash, keyed by its table and prototype pk, for the chain.
         """
         ref = {}
         # First pass: new primary keys, so references inside the prototype resolve in any order.
         for table, compiled in zip(proto.tables, proto.compiled, strict=True):
             label = _label(table.model)
             pk_idx = table.columns.index(table.model._meta.pk.column)
-            for row, _cells in compiled:
-                ref[(label, row[pk_idx])] = next(ids[table.model])
+            for row, _cells, _plan in compiled:
+                ref[(label, row[pk_idx])] = next(ids[table.model._meta.db_table])
         days = datetime.timedelta(days=delta.days)
         for table, compiled in zip(proto.tables, proto.compiled, strict=True):
             model = table.model
             label = _label(model)
-            rows = out.setdefault(model, [])
+            table_name = model._meta.db_table
+            rows = out.setdefault(table_name, [])
             pk_idx = table.columns.index(model._meta.pk.column)
-            is_history = _instance_model(model) is not None
-            for row, cells in compiled:
+            for row, cells, plan in compiled:
                 values = list(row)
                 for ci, kind, arg in cells:
                     if kind == "pk":
@@ -729,33 +850,67 @@ class Generator:
                         value = params["entity_columns"][arg]
                         values[ci] = value() if callable(value) else value
                 rows.append(values)
-                if is_history:
-                    content = dict(zip(table.columns, values, strict=True))
-                    new_pk = content.pop(model._meta.pk.column)
-                    history[(model._meta.db_table, str(row[pk_idx]))] = (str(new_pk), content)
+                if plan is not None:
+                    history[(table_name, str(row[pk_idx]))] = (str(values[pk_idx]), _row_hash(plan, values))
         return ref
 
-    def _write_batch(self, batch):
-        """One transaction: clone, insert, and chain every history row in its prototype's link order."""
+    # ---- batches: cloned and hashed by worker processes, written here in order ----
+    def _submit(self, batch, written=None):
+        """Queue ``batch`` (``(prototype, params, delta)`` items) for cloning; ``written(refs)`` runs once it is in.
+
+        Primary keys are handed out here, in submission order, so a batch can be cloned (and its history rows
+        hashed) by a worker process while earlier batches are still being written; :meth:`_write` checks that
+        nobody else took those keys meanwhile. Batches are written in submission order, so ids and the chain's
+        order stay what they were with a single process.
+        """
+        counts = defaultdict(int)
+        for proto, _params, _delta in batch:
+            for table in proto.tables:
+                counts[table.model] += len(table.rows)
+        bases = {}
+        for model, count in counts.items():
+            bases[model._meta.db_table] = self._next_pk[model]
+            self._next_pk[model] += count
+        items = [(self._proto_names[id(proto)], params, delta) for proto, params, delta in batch]
+        if self._pool is None:
+            self._write(_clone_batch(items, bases), written)
+            return
+        self._pending.append((self._pool.apply_async(_clone_batch, (items, bases)), written))
+        while len(self._pending) > self.workers:  # bounded: memory stays flat however many batches
+            self._drain_one()
+
+    def _drain_one(self):
+        result, written = self._pending.popleft()
+        self._write(result.get(), written)
+
+    def _drain(self):
+        while self._pending:
+            self._drain_one()
+
+    def _write(self, cloned, written):
+        """One transaction: insert a cloned batch and chain every history row in its prototypes' link order."""
+        bases, tables, link_rows, refs = cloned
+        by_table = {m._meta.db_table: m for m in _cloned_models()}
+        ordered = [table for table in by_table if table in tables]
         with transaction.atomic():
             chain._lock()
-            models = _cloned_models()
-            counters = {m: itertools.count(_max_pk(m) + 1) for m in models}
-            out, columns, link_rows = {}, {}, []
-            for proto, params, delta in batch:
-                history = {}
-                params["_ref"] = self._clone(proto, params, delta, counters, out, history)
-                for table in proto.tables:
-                    columns[table.model] = table.columns
-                for table, old_pk in proto.links:
-                    new_pk, content = history[(table, old_pk)]
-                    link_rows.append((table, new_pk, chain.content_hash(content)))
-            for model in models:
-                if out.get(model):
-                    _insert(model._meta.db_table, columns[model], out[model])
-                    self.stats.rows += len(out[model])
-            _reset_sequences([m for m in models if out.get(m)])
+            if connection.vendor == "postgresql" and self._superuser:
+                with connection.cursor() as cursor:
+                    # Foreign keys are not re-checked row by row (the clones reference rows that exist: SQLite,
+                    # where the tests run, enforces them); a lost commit can only lose generated data.
+                    cursor.execute("SET LOCAL session_replication_role = replica")
+                    cursor.execute("SET LOCAL synchronous_commit = off")
+            for table, base in bases.items():
+                if _max_pk(by_table[table]) >= base:
+                    raise RuntimeError(f"rows were added to {table} during generation; generate into a quiet database")
+            for table in ordered:
+                columns, rows = tables[table]
+                _insert(table, columns, rows)
+                self.stats.rows += len(rows)
+            _reset_sequences([by_table[table] for table in ordered])
             self._chain(link_rows)
+        if written is not None:
+            written(refs)
 
     def _chain(self, link_rows):
         """Append one link per row to the chain's current head (the caller holds the chain's lock)."""
@@ -764,7 +919,7 @@ class Generator:
         rows = []
         for table, pk, row_hash in link_rows:
             seq += 1
-            digest = chain.link_hash(prev_hash=prev, table=table, row_pk=pk, kind="row", row_hash=row_hash, note="")
+            digest = _link_hash(prev, table, pk, row_hash)
             rows.append((seq, table, pk, "row", row_hash, prev, digest, "", created))
             prev = digest
         _insert(
@@ -790,7 +945,7 @@ class Generator:
             columns = {
                 "name": spec["name"],
                 "uscc": spec.get("uscc"),
-                "id_number": (lambda number=number: crypto.encrypt(number)) if number else None,
+                "id_number": crypto.encrypt(number) if number else None,
                 "id_number_hash": crypto.blind_index(number) if number else None,
                 "id_number_masked": mask_id_number(number) if number else "",
                 "region_code": spec["region_code"],
@@ -803,10 +958,10 @@ class Generator:
             }
             batch.append((proto, params, self._delta(proto, spec["weeks"], rng.randrange(6 * 3600))))
             if len(batch) >= self.batch * 5 or n == len(self.plan.entities) - 1:
-                self._write_batch(batch)
-                for proto_, params_, _d in batch:
-                    self.entity_ids.append(params_["_ref"][("entities.entity", self._proto_entity_pk(proto_))])
+                keys = [("entities.entity", self._proto_entity_pk(proto_)) for proto_, _p, _d in batch]
+                self._submit(batch, lambda refs, keys=keys: self.entity_ids.extend(map(dict.__getitem__, refs, keys)))
                 batch = []
+        self._drain()
         self.log(f"  {len(self.entity_ids)} entities")
 
     @staticmethod
@@ -818,7 +973,7 @@ class Generator:
     def _cases(self):
         self.case_ids = []
         sequences = defaultdict(int)  # (department index, year) → last serial
-        batch, done = [], 0
+        batch = []
         started = time.monotonic()
         for n, spec in enumerate(self.plan.cases):
             dept = self.departments[spec["department"]]
@@ -851,15 +1006,18 @@ class Generator:
             }
             batch.append((proto, params, delta))
             if len(batch) >= self.batch or n == len(self.plan.cases) - 1:
-                self._write_batch(batch)
-                for proto_, params_, _d in batch:
-                    self.case_ids.append(params_["_ref"][("cases.case", self._proto_case_pk(proto_))])
-                done += len(batch)
+                keys = [("cases.case", self._proto_case_pk(proto_)) for proto_, _p, _d in batch]
+                self._submit(batch, lambda refs, keys=keys: self._cases_written(refs, keys, started))
                 batch = []
-                if done % (self.batch * 25) == 0 or done == len(self.plan.cases):
-                    rate = done / max(time.monotonic() - started, 1e-6)
-                    self.log(f"  {done} cases ({rate:.0f}/s), {self.stats.rows} rows, {self.stats.links} links")
+        self._drain()
         self.sequences = sequences
+
+    def _cases_written(self, refs, keys, started):
+        self.case_ids.extend(map(dict.__getitem__, refs, keys))
+        done = len(self.case_ids)
+        if done % (self.batch * 25) == 0 or done == len(self.plan.cases):
+            rate = done / max(time.monotonic() - started, 1e-6)
+            self.log(f"  {done} cases ({rate:.0f}/s), {self.stats.rows} rows, {self.stats.links} links")
 
     @staticmethod
     def _proto_case_pk(proto):
@@ -892,10 +1050,11 @@ class Generator:
             }
             batch.append((self.grant_proto, params, self._delta(self.grant_proto, weeks, rng.randrange(3600))))
             if len(batch) >= self.batch * 5 or n == len(self.plan.grants) - 1:
-                self._write_batch(batch)
+                self._submit(batch)
                 batch = []
         if batch:
-            self._write_batch(batch)
+            self._submit(batch)
+        self._drain()
 
     # ---- numbering, the portal accounts, statistics ----
     @transaction.atomic

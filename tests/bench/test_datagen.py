@@ -78,12 +78,14 @@ def test_rows_are_what_the_application_writes(generated, client, django_assert_m
 
 
 def test_same_seed_same_data(settings):
+    """Deterministic for a seed, whether batches are cloned in this process or by forked workers."""
     settings.DEBUG = True
     digests = []
-    for _run in range(2):
+    for workers in (0, 2):
         try:
             with transaction.atomic():
-                call_command("generate_data", cases=30, entities=15, seed=9, verbosity=0)
+                call_command("generate_data", cases=30, entities=15, seed=9, workers=workers, verbosity=0)
+                assert chain.verify() == []
                 digests.append(_digest())
                 raise _Undo
         except _Undo:
@@ -102,6 +104,8 @@ def test_refuses_without_debug_or_on_real_data(settings, firm):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="--append"):
         call_command("generate_data", cases=5, verbosity=0)
+    with pytest.raises(CommandError, match="--workers"):
+        call_command("generate_data", cases=5, workers=-1, verbosity=0)
 
 
 @pytest.fixture
@@ -109,3 +113,42 @@ def firm(db):
     from tests.factories import EntityFactory
 
     return EntityFactory()
+
+
+def test_templated_hashes_match_the_chain():
+    """The generator's precomputed row and link hashes are byte for byte ``audit.chain``'s, whatever the types."""
+    import datetime
+    import decimal
+    import uuid
+
+    from accounts.models import User
+
+    model = User.history.model
+    when = datetime.datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=datetime.timezone(datetime.timedelta(hours=8)))
+    columns = ["history_id", "zeta", "name", "when", "day", "count", "flag", "none", "amount", "token", "blob", "num"]
+    proto = [1, "x", 'Café "quoted" \\ 北京\n', when, when.date(), 7, True, None, decimal.Decimal("1.50"),
+             uuid.UUID(int=5), b"\x00\xff", 1.25]  # fmt: skip
+    clone = [2, "y", "Zhang Wei 张伟", when.replace(tzinfo=None), datetime.date(2020, 2, 29), -3, False, "now set",
+             decimal.Decimal("0"), uuid.UUID(int=9), memoryview(b"ab"), 0.1]  # fmt: skip
+    for changing in (set(), set(range(1, len(columns))), {1, 3, 5, 9}):
+        plan = datagen._hash_plan(columns, tuple(proto), changing, model)
+        values = [clone[i] if i in changing else proto[i] for i in range(len(columns))]
+        expected = chain.content_hash(dict(zip(columns[1:], values[1:], strict=True)))
+        assert datagen._row_hash(plan, values) == expected
+    assert datagen._link_hash("a" * 64, "cases_historicalcase", "12", "b" * 64) == chain.link_hash(
+        prev_hash="a" * 64, table="cases_historicalcase", row_pk="12", kind="row", row_hash="b" * 64, note=""
+    )
+
+
+def test_refuses_keys_taken_by_another_writer(settings, monkeypatch):
+    """Keys are handed out ahead of the writes: a batch whose keys were taken meanwhile stops the run."""
+    settings.DEBUG = True
+    original = datagen.Generator._start_cloning
+
+    def start_cloning(self):
+        original(self)
+        self._next_pk[Case] -= 1  # as if another writer had inserted a case after the keys were handed out
+
+    monkeypatch.setattr(datagen.Generator, "_start_cloning", start_cloning)
+    with pytest.raises(RuntimeError, match="cases_case"):
+        call_command("generate_data", cases=5, entities=5, seed=4, verbosity=0)

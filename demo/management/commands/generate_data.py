@@ -19,19 +19,33 @@ class Command(BaseCommand):
         parser.add_argument("--entities", type=int, default=None, help="default: cases / 10, at least 20")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--batch", type=int, default=2000, help="cases per transaction")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes cloning and hashing batches beside the writer (default: one per core on PostgreSQL, "
+            "none on SQLite; 0 = all in this process)",
+        )
         parser.add_argument("--append", action="store_true", help="generate next to existing cases and entities")
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
 
-    def handle(self, *args, cases, entities, seed, batch, append, force, **options):
+    def handle(self, *args, cases, entities, seed, batch, workers, append, force, **options):
         if not settings.DEBUG and not force:
             raise CommandError("generate_data writes synthetic records; with DEBUG off pass --force to confirm.")
         if cases < 1:
             raise CommandError("--cases must be at least 1.")
+        if workers is not None and workers < 0:
+            raise CommandError("--workers must be 0 or more.")
         entities = entities or max(20, cases // 10)
         try:
             datagen.preflight(append=append)
             generator = datagen.Generator(
-                cases=cases, entities=entities, seed=seed, batch=batch, log=lambda m: self.stdout.write(m)
+                cases=cases,
+                entities=entities,
+                seed=seed,
+                batch=batch,
+                workers=workers,
+                log=lambda m: self.stdout.write(m),
             )
             stats = generator.run()
         except datagen.RefusedError as error:
