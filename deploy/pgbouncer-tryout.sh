@@ -72,6 +72,10 @@ echo "2. Tests on PostgreSQL through PgBouncer (locks across threads, advisory l
 DEBUG=1 DATABASE_URL="${BOUNCED_URL}_pgbouncer" "$BIN/pytest" -p no:xdist -q -p no:cacheprovider \
   tests/cases/test_concurrency.py tests/audit/test_chain.py tests/creditportal/test_faults.py \
   || failures+=("tests through PgBouncer")
+# PgBouncer keeps its server connections to the test database open, so pytest cannot drop it through PgBouncer:
+# close them (KILL) and drop it on the server. The same holds for any DROP DATABASE behind PgBouncer.
+psql -q -h 127.0.0.1 -p "$PORT" -U postgres pgbouncer -c "KILL test_${DB}_pgbouncer" >/dev/null 2>&1
+psql -q "$UPSTREAM/postgres" -c "DROP DATABASE IF EXISTS test_${DB}_pgbouncer" || failures+=("dropping the test database")
 
 echo "3. The load test through PgBouncer"
 DATABASE_URL="$BOUNCED_URL" LOADTEST_DURATION="${LOADTEST_DURATION:-45s}" LOADTEST_OUT=var/loadtest-pgbouncer \
