@@ -91,11 +91,15 @@ def _call(client, method, path, body=None, status=200):
 
 
 VISIBLE = "listed AND NOT minor AND published_from <= CURRENT_DATE AND ended_on IS NULL AND max_end_on > CURRENT_DATE"
+VISIBLE_L = (
+    "l.listed AND NOT l.minor AND l.published_from <= CURRENT_DATE AND l.ended_on IS NULL "
+    "AND l.max_end_on > CURRENT_DATE"
+)
 # The floors: the same rows read in one statement each (constant SQL text, parameters bound).
 STATUS_USCC_SQL = (
     "SELECT e.id, e.name, l.token, l.content FROM entities_entity e LEFT JOIN cases_case c ON c.entity_id = e.id "  # noqa: S608
     "LEFT JOIN cases_publication p ON p.case_id = c.id "
-    f"LEFT JOIN register_listing l ON l.publication_id = p.id AND {VISIBLE} "  # nosec B608
+    f"LEFT JOIN register_listing l ON l.publication_id = p.id AND {VISIBLE_L} "  # nosec B608
     "WHERE e.uscc = %s"
 )
 STATUS_ID_SQL = STATUS_USCC_SQL.replace("e.uscc = %s", "e.id_number_hash = %s")
