@@ -29,7 +29,9 @@ class ApiClientAdmin(ScopedModelAdmin):
         return ", ".join(obj.scopes or [])
 
     def get_fields(self, request, obj=None):
-        return ["department", "name", "scopes", "active", "rate_per_minute", "reason"]
+        fields = ["department", "name", "scopes", "active", "rate_per_minute"]
+        # The reason is asked of whoever changes the client; a read-only page (auditors) has nothing to ask.
+        return [*fields, "reason"] if obj is None or self.has_change_permission(request, obj) else fields
 
     def get_readonly_fields(self, request, obj=None):
         return ["department", "name"] if obj is not None else []

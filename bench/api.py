@@ -1,23 +1,19 @@
 """The data-sharing API's benchmark entries (issue 19), each beside its SQL floor: status by credit code and by
 identity number, a sanctions page of 100, screening 1,000 names, and an ``updated_since`` sync of 10k changes.
 
-The generator makes cases but no publications, so the first run publishes up to ``API_BENCH_LISTINGS`` sanctioned
-cases (a publication and its register listing each, through ``register.services.listings_refresh``) and registers one
-API client with every scope; later runs reuse them.
+The generator makes publications but no register listings, so the first run indexes up to ``API_BENCH_LISTINGS`` of
+them (``register.services.listings_refresh``) and registers one API client with every scope; later runs reuse them.
 """
 
-import datetime
 import json
 
-from django.db import connection, transaction
-from django.utils import timezone
+from django.db import connection
 
 from accounts.models import Department, User
 from api.models import ApiClient
 from api.scopes import Scope
 from api.services import api_client_register, api_token_create
-from cases.models import Case, Publication
-from cases.workflow import State
+from cases.models import Publication
 from entities.crypto import blind_index
 from entities.models import Entity
 from register.models import Listing
@@ -29,33 +25,12 @@ HEADERS = {"HTTP_X_PURPOSE": "credit_supervision", "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def _publish_some(limit: int) -> None:
-    have = Listing.objects.count()
-    if have >= min(limit, 1000):
+    """The generator's publications have no register listings yet (its bulk inserts send no signals): index up to
+    ``limit`` of them once, as the register's own refresh would."""
+    if Listing.objects.count() >= min(limit, 1000):
         return
-    today = timezone.localdate()
-    cases = (
-        Case.objects.filter(state=State.SANCTIONED, publication__isnull=True)
-        .select_related("entity", "department")
-        .order_by("pk")[: limit - have]
-    )
-    rows = [
-        Publication(
-            case=case,
-            snapshot={
-                "entity": {"name": case.entity.name, "identifier": case.entity.display_identifier},
-                "department": case.department.name,
-                "published_from": (today - datetime.timedelta(days=30)).isoformat(),
-                "measures": [],
-            },
-            published_from=today - datetime.timedelta(days=30),
-            min_end_on=today + datetime.timedelta(days=60),
-            max_end_on=today + datetime.timedelta(days=700),
-        )
-        for case in cases
-    ]
-    with transaction.atomic():
-        Publication.objects.bulk_create(rows, batch_size=1000)
-    listings_refresh(publication_ids=[p.pk for p in rows])
+    ids = list(Publication.objects.filter(register_listing__isnull=True).order_by("pk").values_list("pk", flat=True))
+    listings_refresh(publication_ids=ids[:limit])
 
 
 def _bearer() -> str:
@@ -91,11 +66,15 @@ def _call(client, method, path, body=None, status=200):
 
 
 VISIBLE = "listed AND NOT minor AND published_from <= CURRENT_DATE AND ended_on IS NULL AND max_end_on > CURRENT_DATE"
+VISIBLE_L = (
+    "l.listed AND NOT l.minor AND l.published_from <= CURRENT_DATE AND l.ended_on IS NULL "
+    "AND l.max_end_on > CURRENT_DATE"
+)
 # The floors: the same rows read in one statement each (constant SQL text, parameters bound).
 STATUS_USCC_SQL = (
     "SELECT e.id, e.name, l.token, l.content FROM entities_entity e LEFT JOIN cases_case c ON c.entity_id = e.id "  # noqa: S608
     "LEFT JOIN cases_publication p ON p.case_id = c.id "
-    f"LEFT JOIN register_listing l ON l.publication_id = p.id AND {VISIBLE} "  # nosec B608
+    f"LEFT JOIN register_listing l ON l.publication_id = p.id AND {VISIBLE_L} "  # nosec B608
     "WHERE e.uscc = %s"
 )
 STATUS_ID_SQL = STATUS_USCC_SQL.replace("e.uscc = %s", "e.id_number_hash = %s")

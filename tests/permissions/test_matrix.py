@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
 from accounts import roles
+from api.services import api_client_register, api_token_create
 from audit.history import attribute
 from audit.models import AccessLog
 from cases import services
@@ -266,6 +267,28 @@ MATRIX = {
     "register:language":                     "302 302 302 302 302 302 302 302",
     # recording a legal challenge on the sanctioned case: supervisors of its department
     "admin:cases_case_legal_challenge":      "302 403 200 404 403 403 404 302",
+    # the data-sharing API (issue 19): token-only (a session is no credential there); its schema and docs are public
+    "api:status":                            "401 401 401 401 401 401 401 401",
+    "api:sanctions":                         "401 401 401 401 401 401 401 401",
+    "api:case":                              "401 401 401 401 401 401 401 401",
+    "api:screening":                         "401 401 401 401 401 401 401 401",
+    "api:schema":                            "200 200 200 200 200 200 200 200",
+    "api:docs":                              "200 200 200 200 200 200 200 200",
+    "api:not_found":                         "404 404 404 404 404 404 404 404",
+    # its clients and tokens: administrators manage them, auditors read them and their usage
+    "admin:api_apiclient_changelist":        "302 403 403 403 403 200 200 302",
+    "admin:api_apiclient_add":               "302 403 403 403 403 403 200 302",
+    "admin:api_apiclient_change":            "302 404 404 404 404 200 200 302",
+    "admin:api_apiclient_history":           "302 404 404 404 404 200 200 302",
+    "admin:api_apiclient_simple_history":    "302 404 404 404 404 200 200 302",
+    "admin:api_apiclient_delete":            "302 404 404 404 404 403 403 302",
+    "admin:api_apiclient_usage":             "302 404 404 404 404 200 200 302",
+    "admin:api_apitoken_changelist":         "302 403 403 403 403 200 200 302",
+    "admin:api_apitoken_add":                "302 403 403 403 403 403 200 302",
+    "admin:api_apitoken_change":             "302 404 404 404 404 200 200 302",
+    "admin:api_apitoken_history":            "302 404 404 404 404 200 200 302",
+    "admin:api_apitoken_simple_history":     "302 404 404 404 404 200 200 302",
+    "admin:api_apitoken_delete":             "302 404 404 404 404 403 403 302",
 }  # fmt: skip
 
 # URL patterns without a name, keyed by their route, and how the matrix names them.
@@ -391,6 +414,10 @@ def world(db, settings, tmp_path, make_draft, caseworker, supervisor, other_case
         username="cw_tax", ip_address="127.0.0.1", user_agent="test", failures_since_start=1
     )
     objects["totpdevice"] = TOTPDevice.objects.create(user=caseworker, name="phone", confirmed=True)
+    objects["apiclient"] = api_client_register(
+        actor=actors["administrator"], department=caseworker.department, name="matrix client", scopes=["cases:read"]
+    )
+    objects["apitoken"] = api_token_create(client=objects["apiclient"], actor=actors["administrator"]).token
     for key in ("catalogueitem", "measuretype", "ruleperiod", "legalsource", "calendarday", "proportionalityrule"):
         # Seeded rows have no history yet; one edit gives the history pages something to show.
         attribute(objects[key], actor=actors["administrator"], reason="matrix")
@@ -464,6 +491,8 @@ def _request(key, objects):
         "register:download": lambda: reverse("register:download", args=["csv"]),
         "admin:imports_importjob_template": lambda: reverse("admin:imports_importjob_template", args=[variant, "xlsx"]),
         "register:language": lambda: reverse("register:language", args=["en"]),
+        "api:case": lambda: reverse("api:case", args=[portal_case.number]),
+        "admin:api_apiclient_usage": lambda: reverse("admin:api_apiclient_usage", args=[objects["apiclient"].pk]),
     }
     if name in special:
         return "GET", special[name]()

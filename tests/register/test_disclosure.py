@@ -129,10 +129,10 @@ def test_check_register_names_a_record_whose_publication_ended_behind_the_regist
     Publication.objects.filter(pk=listing.publication_id).update(ended_on=clock.today, end_reason="revoked")
     stale = stale_disclosures()
     assert {item.where for item in stale} == {
-        "pages", "download register.csv", "download register.jsonl", "download register.ftm.json",
+        "pages", "api", "download register.csv", "download register.jsonl", "download register.ftm.json",
     }  # fmt: skip
     assert all(item.token == listing.token and "ended" in item.why for item in stale)
-    with pytest.raises(CommandError, match="4 stale disclosure"):
+    with pytest.raises(CommandError, match="5 stale disclosure"):
         call_command("check_register")
 
 
@@ -143,7 +143,10 @@ def test_check_register_names_a_minor(publish, clock):
     entity.id_number = make_id_number(birth="20150101")  # a data error: the person is a child
     Entity.objects.filter(pk=entity.pk).update(id_number=entity.id_number)
     stale = stale_disclosures()
-    assert [(item.where, item.why) for item in stale] == [("pages", "the entity is a minor")]
+    assert [(item.where, item.why) for item in stale] == [
+        ("pages", "the entity is a minor"),
+        ("api", "the entity is a minor"),
+    ]
 
 
 def test_a_minor_is_never_listed(publish, clock):
