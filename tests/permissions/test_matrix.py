@@ -36,8 +36,8 @@ from cases.services.evidence import evidence_add
 from cases.services.filings import filing_appeal_file
 from entities.models import EntityRelation, Representative
 from entities.services import entity_reveal_identifier, legacy_identifier_add, relation_add, representative_add
-from portal.services import representative_invite
 from imports.services import import_job_check
+from portal.services import representative_invite
 from register.models import Listing
 from tests.factories import DepartmentFactory, EntityFactory, UserFactory
 
