@@ -7,6 +7,7 @@ draft case (the actor's department, permission and catalogue checks) — so the 
 """
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import region_code_validator
@@ -17,17 +18,18 @@ from cases.services.drafts import catalogue_item_problems
 from entities.identifiers import looks_like_id_number, mask_id_number
 from entities.models import Entity
 from entities.services import (
-    DuplicateEntityError,
     NewEntity,
     entities_register_many,
     entity_find_by_identifier,
     entity_register,
-    identifier_check,
+    identifier_validate,
 )
 
 from .formats import Column, has_control_characters
 
-Problems = dict[str, list[str]]  # column key (or "" for the whole row) → messages
+Problems = dict[str, list[str]]
+# Identifiers looked up per query when a whole file is checked for ones already registered.
+LOOKUP_BATCH = 1000  # column key (or "" for the whole row) → messages
 
 
 def service_problems(error: ValidationError, fields: dict[str, str]) -> Problems:
@@ -82,7 +84,9 @@ class EntityImport:
 
     def __init__(self, actor):
         self.actor = actor
-        self.seen: set[str] = set()
+        self.checked_rows = 0
+        # identifier (credit code or keyed hash) → (position of the row that has it first, whether a credit code)
+        self.seen: dict[str, tuple[int, bool]] = {}
 
     def _kind(self, values: dict) -> str | None:
         return _choice(values.get("kind", ""), Entity.Kind.choices)
@@ -100,11 +104,11 @@ class EntityImport:
                 region_code_validator(region)
             except ValidationError as error:
                 problems["region_code"] = [str(message) for message in error.messages]
+        position = self.checked_rows
+        self.checked_rows += 1
         if kind and values.get("identifier") and "identifier" not in problems:
             try:
-                checked = identifier_check(kind=kind, identifier=values["identifier"])
-            except DuplicateEntityError:
-                problems["identifier"] = [str(_("An entity with this identifier is already registered."))]
+                checked = identifier_validate(kind=kind, identifier=values["identifier"])
             except ValidationError as error:
                 for column, messages in service_problems(error, self.fields).items():
                     problems.setdefault(column, []).extend(messages)
@@ -112,8 +116,22 @@ class EntityImport:
                 key = checked.uscc or checked.id_number_hash
                 if key in self.seen:
                     problems["identifier"] = [str(_("The same identifier is on an earlier row of this file."))]
-                self.seen.add(key)
+                else:
+                    self.seen[key] = (position, bool(checked.uscc))
         return problems
+
+    def check_registered(self) -> dict[int, Problems]:
+        """The rows (by position among those checked) whose identifier is already registered: one query a batch."""
+        keys = list(self.seen.items())
+        found = set()
+        for start in range(0, len(keys), LOOKUP_BATCH):
+            batch = keys[start : start + LOOKUP_BATCH]
+            usccs = [key for key, (_position, is_uscc) in batch if is_uscc]
+            hashes = [key for key, (_position, is_uscc) in batch if not is_uscc]
+            rows = Entity.objects.filter(Q(uscc__in=usccs) | Q(id_number_hash__in=hashes))
+            found |= {uscc or number for uscc, number in rows.values_list("uscc", "id_number_hash")}
+        message = str(_("An entity with this identifier is already registered."))
+        return {position: {"identifier": [message]} for key, (position, _is_uscc) in keys if key in found}
 
     def create(self, values: dict):
         return entity_register(

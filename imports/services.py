@@ -70,12 +70,13 @@ def import_job_check(*, actor: User, kind: str, upload) -> ImportJob:
         raise PermissionDenied
     importer = KINDS[kind](actor)
     sheet = read_upload(upload, importer.columns)
-    errors, invalid = [], 0
-    for row in sheet.rows:
-        problems = importer.check(row["values"])
-        if problems:
-            invalid += 1
-            errors.extend(_row_errors(row["row"], problems))
+    found = {position: importer.check(row["values"]) for position, row in enumerate(sheet.rows)}
+    if hasattr(importer, "check_registered"):  # checked for the whole file at once
+        for position, problems in importer.check_registered().items():
+            for column, messages in problems.items():
+                found[position].setdefault(column, []).extend(messages)
+    errors = [error for position, row in enumerate(sheet.rows) for error in _row_errors(row["row"], found[position])]
+    invalid = sum(1 for problems in found.values() if problems)
     job = ImportJob(
         kind=kind,
         file_name=os.path.basename(upload.name or "")[:200],

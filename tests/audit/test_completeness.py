@@ -20,7 +20,7 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, TestCase
 from django.urls import reverse
 
 from accounts import roles
@@ -41,6 +41,7 @@ from entities.services import (
     representative_add,
     representative_end,
 )
+from imports.models import ImportJob
 from tests.factories import UserFactory, make_id_number
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -462,6 +463,18 @@ def _steps(world, caseworker, supervisor, firm, rep_acme):
         rule = ProportionalityRule.objects.order_by("pk").first()
         _admin_save(browser(administrator), _change(ProportionalityRule, rule.pk), notes="Reviewed in the walk.")
 
+    def import_check(browser):
+        lines = ["kind,name,identifier", f"natural_person,Walk Import Person,{make_id_number(birth='19800101')}"]
+        upload = SimpleUploadedFile("walk.csv", "\r\n".join(lines).encode())
+        response = browser(caseworker).post(_add(ImportJob), {"kind": "entities", "file": upload})
+        assert response.status_code == 302, response.status_code
+
+    def import_run(browser):
+        job = ImportJob.objects.latest("pk")
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = browser(caseworker).post(_change(ImportJob, job.pk), {"action": "all"})
+        assert response.status_code == 302 and Entity.objects.filter(name="Walk Import Person").exists()
+
     def legacy_identifier_add(browser):
         _admin_save(browser(administrator), _add(LegacyIdentifier), kind="uscc", identifier="91350203M0001QAY9B",
                     reason="Printed on a pilot-region licence.")  # fmt: skip
@@ -600,6 +613,8 @@ def _steps(world, caseworker, supervisor, firm, rep_acme):
         Step("admin: correct a holiday", calendar_day_change),
         Step("admin: add a legal source", legal_source_add),
         Step("admin: proportionality rule", proportionality_rule),
+        Step("admin: check a file to import", import_check),
+        Step("admin: import it", import_run),
         Step("admin: allow a legacy credit code", legacy_identifier_add),
         Step("admin: change a legacy credit code's reason", legacy_identifier_change),
         Step("admin: add a department", department_add),
@@ -713,7 +728,7 @@ def test_the_walk_covers_every_tracked_model_staff_can_write_in_the_admin(superu
         "entities.Entity", "entities.EntityRelation", "entities.Representative", "cases.Case", "cases.LegalDocument",
         "cases.Sanction", "cases.Evidence", "cases.CatalogueItem", "cases.MeasureType", "cases.RulePeriod",
         "cases.CalendarDay", "cases.LegalSource", "accounts.Department", "accounts.User",
-        "cases.ProportionalityRule", "entities.LegacyIdentifier",
+        "cases.ProportionalityRule", "entities.LegacyIdentifier", "imports.ImportJob",
     }  # fmt: skip
     request = RequestFactory().get("/admin/")
     request.user = superuser
