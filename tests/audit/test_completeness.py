@@ -25,6 +25,7 @@ from django.urls import reverse
 
 from accounts import roles
 from accounts.models import Department, User
+from api.models import ApiClient, ApiToken
 from audit import chain
 from cases import services
 from cases.models import CalendarDay, Case, CatalogueItem, LegalSource, MeasureType, ProportionalityRule, RulePeriod
@@ -475,6 +476,30 @@ def _steps(world, caseworker, supervisor, firm, rep_acme):
             response = browser(caseworker).post(_change(ImportJob, job.pk), {"action": "all"})
         assert response.status_code == 302 and Entity.objects.filter(name="Walk Import Person").exists()
 
+    def api_client_add(browser):
+        department = Department.objects.order_by("pk").first()
+        _admin_save(browser(administrator), _add(ApiClient), department=str(department.pk), name="Walk bureau system",
+                    scopes=["register:read", "status:query"], reason="Walk: a department system.")  # fmt: skip
+
+    def api_client_change(browser):
+        client = ApiClient.objects.get(name="Walk bureau system")
+        _admin_save(browser(administrator), _change(ApiClient, client.pk), rate_per_minute="30",
+                    reason="Walk: a lower rate.")  # fmt: skip
+
+    def api_token_add(browser):
+        client = ApiClient.objects.get(name="Walk bureau system")
+        page = browser(administrator).get(_add(ApiToken))
+        data = _form_data(page, client=str(client.pk), expires_at_0="2031-01-01", expires_at_1="00:00:00")
+        response = browser(administrator).post(_add(ApiToken), data)  # 200: the page that shows the secret once
+        assert ApiToken.objects.filter(client=client).exists(), response.context["adminform"].form.errors
+
+    def api_token_revoke(browser):
+        token = ApiToken.objects.get(client__name="Walk bureau system")
+        url = reverse("admin:api_apitoken_changelist")
+        _post(browser(administrator), url, {"action": "revoke", "_selected_action": [str(token.pk)]})
+        token.refresh_from_db()
+        assert token.revoked_at is not None
+
     def legacy_identifier_add(browser):
         _admin_save(browser(administrator), _add(LegacyIdentifier), kind="uscc", identifier="91350203M0001QAY9B",
                     reason="Printed on a pilot-region licence.")  # fmt: skip
@@ -615,6 +640,10 @@ def _steps(world, caseworker, supervisor, firm, rep_acme):
         Step("admin: proportionality rule", proportionality_rule),
         Step("admin: check a file to import", import_check),
         Step("admin: import it", import_run),
+        Step("admin: register a department's API client", api_client_add),
+        Step("admin: change the API client's rate", api_client_change),
+        Step("admin: create an API token", api_token_add),
+        Step("admin: revoke the API token", api_token_revoke),
         Step("admin: allow a legacy credit code", legacy_identifier_add),
         Step("admin: change a legacy credit code's reason", legacy_identifier_change),
         Step("admin: add a department", department_add),
@@ -729,6 +758,7 @@ def test_the_walk_covers_every_tracked_model_staff_can_write_in_the_admin(superu
         "cases.Sanction", "cases.Evidence", "cases.CatalogueItem", "cases.MeasureType", "cases.RulePeriod",
         "cases.CalendarDay", "cases.LegalSource", "accounts.Department", "accounts.User",
         "cases.ProportionalityRule", "entities.LegacyIdentifier", "imports.ImportJob",
+        "api.ApiClient", "api.ApiToken",
     }  # fmt: skip
     request = RequestFactory().get("/admin/")
     request.user = superuser
