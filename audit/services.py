@@ -17,9 +17,11 @@ def access_log_write(*, actor, action: str, target: models.Model, purpose: str, 
 def access_log_write_many(
     *, actor, action: str, targets, purpose: str, field: str = "", request=None
 ) -> list[AccessLog]:
-    """Record one access-log row per record of ``targets`` (a bulk export): what each record's own access summary
-    must show. One transaction, the actor's roles read once; each row is saved on its own so the tamper-evident
-    chain links every one of them."""
+    """Record one access-log row per record of ``targets`` (a bulk export, an API call): what each record's own
+    access summary must show. One transaction, the actor's roles read once, the rows inserted together and chained
+    together (``chain.append_many``: one lock, one head read, one insert of the links), exactly as one by one."""
+    from . import chain
+
     purpose = (purpose or "").strip()
     if not purpose:
         raise ValidationError(
@@ -27,22 +29,25 @@ def access_log_write_many(
         )
     # The roles, not the department groups that follow from them (the department has its own column).
     roles = ", ".join(sorted(actor.groups.filter(department_role__isnull=True).values_list("name", flat=True)))
-    written = []
+    rows = [
+        AccessLog(
+            actor=actor,
+            actor_roles=roles,
+            actor_department_id=getattr(actor, "department_id", None),
+            action=action,
+            target_type=ContentType.objects.get_for_model(target),
+            target_id=target.pk,
+            field=field,
+            purpose=purpose,
+            request_id=getattr(request, "request_id", ""),
+        )
+        for target in targets
+    ]
+    if not rows:
+        return []
     with transaction.atomic():
-        for target in targets:
-            written.append(
-                AccessLog.objects.create(
-                    actor=actor,
-                    actor_roles=roles,
-                    actor_department_id=getattr(actor, "department_id", None),
-                    action=action,
-                    target_type=ContentType.objects.get_for_model(target),
-                    target_id=target.pk,
-                    field=field,
-                    purpose=purpose,
-                    request_id=getattr(request, "request_id", ""),
-                )
-            )
+        written = AccessLog.objects.bulk_create(rows)
+        chain.append_many(AccessLog, [row.pk for row in written])
     return written
 
 
