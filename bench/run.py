@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """``make bench``: the same pages measured in one run against the naive setup and the SQL floor (issue 11).
 
-    BENCH_SIZES=S,M  (default; S = 10k cases, M = 1M cases)   BENCH_ITER=15   BENCH_FRESH=1 (regenerate)
+    BENCH_SIZES=S,M  (default; S = 10k cases, M = 1M cases; L = 100k on request)   BENCH_ITER=15
+    BENCH_FRESH=1 (regenerate)
     BENCH_DB_URL=postgres://postgres@127.0.0.1:5432  (databases creditportal_bench_s / _m are created there)
     BENCH_DB_PREFIX=creditportal_bench  (another prefix keeps a second checkout's databases apart)
 
@@ -22,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SIZES = {"S": (10_000, 1_000), "M": (1_000_000, 100_000)}
+SIZES["L"] = (100_000, 10_000)  # BENCH_SIZES=L: between the two, generated in minutes rather than an hour (#22)
 SEED = 11
 OUT = ROOT / "var" / "bench"
 BIG_TABLES = {"cases_case", "entities_entity", "cases_caseuserobjectpermission", "cases_casegroupobjectpermission",

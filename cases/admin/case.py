@@ -58,6 +58,24 @@ class LegalDocumentInline(ScopedStackedInline):
     can_delete = False
     verbose_name_plural = _("legal document")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class JoinedRowFormSet(formset):
+            def get_queryset(self):
+                # Shown, not posted: the case's own query joined its legal document (object_select_related), so
+                # the form shows that row instead of reading it again (issue 22). A posted form reads it afresh.
+                case = self.instance
+                field = Case._meta.get_field("legal_document")
+                if self.is_bound or case.pk is None or not field.is_cached(case) or self.queryset.query.is_empty():
+                    return super().get_queryset()
+                if not hasattr(self, "_joined_rows"):
+                    document = field.get_cached_value(case)
+                    self._joined_rows = [document] if document is not None else []
+                return self._joined_rows
+
+        return JoinedRowFormSet
+
 
 class SanctionInline(ScopedTabularInline):
     model = Sanction
@@ -95,6 +113,16 @@ class SanctionInline(ScopedTabularInline):
             # The guards need the case as the form shows it, even before it is first saved.
             def get_form_kwargs(self, index):
                 return {**super().get_form_kwargs(index), "case": self.instance}
+
+            def get_queryset(self):
+                # The deadlines table (clocks_html) lists these same measures: it reads them from here, so the
+                # page reads them once (issue 22). Not when the rows are scoped away (the table reads its own).
+                rows = super().get_queryset()
+                case = self.instance
+                if case.pk is not None and not rows.query.is_empty():
+                    cache = case.__dict__.setdefault("_prefetched_objects_cache", {})
+                    cache.setdefault("sanctions", rows)
+                return rows
 
             def _construct_form(self, i, **kwargs):
                 # Every row offers the same measure types: read them once, not once per row (issue 11).

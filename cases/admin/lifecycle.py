@@ -43,7 +43,12 @@ def clocks_html(case: Case):
     today = timezone.localdate()
     rows = _clock_rows(clocks.case_clocks(case, today=today))
     measures = 0
-    for sanction in case.sanctions.select_related("measure_type").exclude(starts_on=None):
+    # The case page's measures inline has read the case's measures already (cases/admin/case.py): use its rows.
+    shared = getattr(case, "_prefetched_objects_cache", {}).get("sanctions")
+    sanctions = shared if shared is not None else case.sanctions.select_related("measure_type")
+    for sanction in sanctions:
+        if sanction.starts_on is None:
+            continue
         measures += 1
         for label, when, note in _clock_rows(clocks.sanction_clocks(sanction, today=today)):
             rows.append((f"{sanction.measure_type} — {label}", when, note or sanction.get_status_display()))

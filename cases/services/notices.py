@@ -29,10 +29,9 @@ TITLES = {
 }
 
 
-def _entity_language(case: Case) -> str:
-    """The language of the entity's representative, Chinese when it has none."""
-    representative = case.entity.representatives.select_related("user").order_by("valid_from").first()
-    return representative.user.preferred_language if representative else "zh-hans"
+def _entity_language(representations: list) -> str:
+    """The language of the entity's first representative, Chinese when it has none."""
+    return representations[0].user.preferred_language if representations else "zh-hans"
 
 
 def _in(language: str, zh: str, en: str) -> str:
@@ -90,6 +89,8 @@ def notice_issue(*, case: Case, kind: str, actor: User, respond_by=None, filing=
     ``filing`` is the objection, appeal or repair application a receipt, request or decision answers.
     """
     texts, rows = {}, _rows(case)
+    # Read once: the first one's language is the notice's, the current ones are told (issue 22).
+    representations = notifications.entity_representations(case)
     for language in LANGUAGES:
         with translation.override(language):
             texts[language] = render_to_string(
@@ -99,7 +100,7 @@ def notice_issue(*, case: Case, kind: str, actor: User, respond_by=None, filing=
         case=case,
         kind=kind,
         template_version=TEMPLATE_VERSION,
-        language=_entity_language(case),
+        language=_entity_language(representations),
         title_zh=TITLES[kind]["zh-hans"],
         title_en=TITLES[kind]["en"],
         body_zh=texts["zh-hans"],
@@ -110,5 +111,5 @@ def notice_issue(*, case: Case, kind: str, actor: User, respond_by=None, filing=
     )
     attribute(notice, actor=actor, reason=f"{kind} notice served")
     notice.save()
-    notifications.notification_send_notice_served(notice, actor=actor)
+    notifications.notification_send_notice_served(notice, actor=actor, representations=representations)
     return notice
