@@ -5,6 +5,7 @@
     BENCH_FRESH=1 (regenerate)
     BENCH_DB_URL=postgres://postgres@127.0.0.1:5432  (databases creditportal_bench_s / _m are created there)
     BENCH_DB_PREFIX=creditportal_bench  (another prefix keeps a second checkout's databases apart)
+    BENCH_PAGES=api,register  (only the entries whose name contains one of these; default: all)
 
 Each size runs in its own process (``run.py --size S``): create the database if needed, migrate, generate,
 then time every page in-process with the test client (warm-ups, then interleaved app / naive / floor
@@ -156,6 +157,9 @@ def measure(size: str):
     iterations = int(os.environ.get("BENCH_ITER", "15"))
     scenarios = pages.scenarios(SEED, Client)
     scenarios += register.scenarios(SEED, Client, size=size)  # the public register (bench/register.py)
+    only = [part.strip() for part in os.environ.get("BENCH_PAGES", "").split(",") if part.strip()]
+    if only:
+        scenarios = [scenario for scenario in scenarios if any(part in scenario["page"] for part in only)]
     results = {"size": size, "machine": pages.machine(), "pages": []}
     for scenario in scenarios:
         variants = scenario["variants"]
