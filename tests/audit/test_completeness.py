@@ -22,6 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client, RequestFactory, TestCase
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import roles
 from accounts.models import Department, User
@@ -92,7 +93,7 @@ def _walk(make_draft, caseworker, supervisor, firm):
     relation = relation_add(
         actor=supervisor, organisation=firm, person=person, role=EntityRelation.Role.LEGAL_REPRESENTATIVE
     )
-    relation_end(relation=relation, actor=supervisor, valid_to=datetime.date.today())  # noqa: DTZ011
+    relation_end(relation=relation, actor=supervisor, valid_to=timezone.localdate())
     representative = representative_add(
         actor=supervisor, user=rep_user, entity=firm, relationship=Representative.Relationship.AUTHORISED_AGENT
     )
@@ -114,7 +115,7 @@ def _walk(make_draft, caseworker, supervisor, firm):
     case = services.case_sanction(case=case, actor=supervisor, reasons="Established.")
     other = services.case_submit(case=make_draft(), actor=caseworker)
     services.case_reject(case=other, actor=supervisor, reasons="Not our jurisdiction.")
-    representative_end(representative=representative, actor=supervisor, valid_to=datetime.date.today())  # noqa: DTZ011
+    representative_end(representative=representative, actor=supervisor, valid_to=timezone.localdate())
     # years later: the sweep starts and ends measures, publications and the record
     for year in (2027, 2030, 2040):
         sweep(today=datetime.date(year, 1, 1))

@@ -154,7 +154,7 @@ def test_submit_a_complete_draft(make_draft, caseworker):
     case = services.case_submit(case=make_draft(), actor=caseworker)
     assert case.state == State.SUBMITTED
     assert (case.submitted_by, case.version) == (caseworker, 2)
-    assert case.review_due_on > case.submitted_at.date()
+    assert case.review_due_on > timezone.localdate(case.submitted_at)
     record = case.history.first()
     assert (record.state, record.history_user, record.history_change_reason) == ("submitted", caseworker, "submit")
 
@@ -236,7 +236,7 @@ def test_approve_serves_the_notice_in_both_languages(submitted, supervisor):
     case = services.case_approve(case=submitted, actor=supervisor, reasons="Facts and basis verified.")
     assert case.state == State.NOTICE_ISSUED
     assert case.approved_by == supervisor
-    assert case.statement_window_ends_on == (case.notice_served_at.date() + datetime.timedelta(days=10))
+    assert case.statement_window_ends_on == (timezone.localdate(case.notice_served_at) + datetime.timedelta(days=10))
     assert case.decision_due_on > case.statement_window_ends_on
     notice = Notice.objects.get(case=case)
     assert notice.kind == "pre_decision" and notice.respond_by == case.statement_window_ends_on
@@ -375,7 +375,7 @@ def test_sanction_imposes_the_measures_and_serves_the_decision(pending, supervis
     assert case.state == State.SANCTIONED and case.decided_by == supervisor
     disclosure = case.sanctions.get(measure_type__code="public_disclosure")
     assert disclosure.status == Sanction.Status.PENDING
-    assert disclosure.starts_on == case.decided_at.date()
+    assert disclosure.starts_on == timezone.localdate(case.decided_at)
     assert (disclosure.planned_end_on.year - disclosure.starts_on.year) * 12 + (
         disclosure.planned_end_on.month - disclosure.starts_on.month
     ) == 24
