@@ -114,7 +114,8 @@ def listings_all_changed(*, chunk_size: int = 1000, on: datetime.date | None = N
 
 
 def _normalised_name(name: str) -> str:
-    return "".join(name.split()).upper()
+    """Upper case, runs of white space as one space: what the trigram index holds (``UPPER(name)``) for a clean name."""
+    return " ".join(name.split()).upper()
 
 
 @dataclass(frozen=True)
