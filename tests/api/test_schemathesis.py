@@ -5,6 +5,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, settings
 
@@ -14,6 +16,17 @@ from creditportal.wsgi import application
 # database transaction before pytest-django allows one); calls then go through the WSGI app.
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(SchemaGenerator().get_schema(request=None, public=True))))
 schema.app = application
+
+
+@pytest.fixture(autouse=True)
+def _test_connection_kept():
+    """Calls go through the WSGI app, whose request signals close the database connection — on PostgreSQL the test's
+    own, with its transaction. Django's test client unhooks that receiver for the same reason; so do we."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
