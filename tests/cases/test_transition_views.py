@@ -126,5 +126,10 @@ def test_an_approval_through_the_view_runs_a_bounded_number_of_statements(client
         response = client.post(url, {"version": case.version, "reasons": ""})
     assert response.status_code == 302
     assert Case.objects.get(pk=case.pk).state == State.NOTICE_ISSUED
-    assert len(statements) <= 38, len(statements)  # on SQLite, the request's savepoint included
+    # On SQLite, the request's savepoint included. PostgreSQL adds what SQLite has no use for: its advisory locks
+    # (SQLite serialises writes) and the policy's planner estimates of a user's grants (an EXPLAIN each, cached per
+    # process for ten minutes: accounts.permissions._many_grants).
+    extra = [sql for sql in statements if "pg_advisory" in sql or sql.startswith("EXPLAIN")]
+    assert len(statements) - len(extra) <= 38, "\n".join(sql[:90] for sql in statements)
+    assert len(extra) <= 6, extra
     assert chain.verify() == []
