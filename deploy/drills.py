@@ -601,6 +601,8 @@ if __name__ == "__main__":
     unknown = [n for n in names if n not in DRILLS]
     if unknown:
         sys.exit(f"usage: {sys.argv[0]} [{'|'.join(DRILLS)}] ...")
+    # The servers run with DEBUG off: static files from the manifest collectstatic writes (as make run-prodlike).
+    subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], env=server_env(), check=True)  # nosec B603
     try:
         sys.exit(max(DRILLS[n]() for n in names))
     finally:
