@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Case, MeasureType, ProportionalityRule, Severity
 
+# ``measure_problems(rules=UNREAD)``: read the rules (a caller that read them already passes them).
+UNREAD = object()
+
 
 def _in_force(on: datetime.date) -> Q:
     return Q(valid_from__lte=on) & (Q(valid_to__isnull=True) | Q(valid_to__gt=on))
@@ -36,9 +39,10 @@ def rules_for(case: Case, *, on: datetime.date | None = None) -> dict[int, Propo
     return chosen
 
 
-def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: int | None) -> dict:
+def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: int | None, rules=UNREAD) -> dict:
     """Why the table refuses ``measure_type`` for ``duration_months`` on ``case`` (field → message), or nothing."""
-    rules = rules_for(case)
+    if rules is UNREAD:
+        rules = rules_for(case)
     if rules is None or not case.severity:
         return {}
     severity = Severity(case.severity).label

@@ -42,15 +42,28 @@ def catalogue_item_problems(*, entity, catalogue_item: CatalogueItem | None) -> 
     return {}
 
 
-def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: int | None) -> dict:
-    """Why ``measure_type`` cannot be proposed on ``case`` (field → message), or nothing (DESIGN §5 guards)."""
+def measure_problems(
+    *,
+    case: Case,
+    measure_type: MeasureType,
+    duration_months: int | None,
+    allowed: set[int] | None = None,
+    rules=proportionality.UNREAD,
+) -> dict:
+    """Why ``measure_type`` cannot be proposed on ``case`` (field → message), or nothing (DESIGN §5 guards).
+
+    ``allowed`` (the ids of the measures the case's catalogue item allows) and ``rules``
+    (``proportionality.rules_for(case)``) let a caller checking several measures read those once.
+    """
     problems = {}
     item = case.catalogue_item
     if not measure_type.is_active:
         problems["measure_type"] = _("This measure is no longer in use.")
     elif item is None:
         problems["measure_type"] = _("Choose the conduct (catalogue item) before proposing measures.")
-    elif not measure_type.catalogue_items.filter(pk=item.pk).exists():
+    elif not (
+        measure_type.pk in allowed if allowed is not None else measure_type.catalogue_items.filter(pk=item.pk).exists()
+    ):
         problems["measure_type"] = _("The legal basis of “%(item)s” does not allow this measure.") % {"item": item}
     elif case.entity.kind not in measure_type.applicable_kinds:
         problems["measure_type"] = _("This measure cannot be imposed on a %(kind)s.") % {
@@ -73,7 +86,9 @@ def measure_problems(*, case: Case, measure_type: MeasureType, duration_months: 
             }
     if duration_months == 0:
         problems["duration_months"] = _("A duration must be at least one month.")
-    limits = proportionality.measure_problems(case=case, measure_type=measure_type, duration_months=duration_months)
+    limits = proportionality.measure_problems(
+        case=case, measure_type=measure_type, duration_months=duration_months, rules=rules
+    )
     return {**limits, **problems}
 
 
@@ -150,7 +165,10 @@ def case_update(
 def legal_document_set(*, case: Case, actor: User, type: str, number: str, issuer: str, issued_on) -> LegalDocument:
     """Record (or correct) the document with legal effect the draft rests on."""
     _require_draft(case, actor)
-    document = LegalDocument.objects.filter(case=case).first() or LegalDocument(case=case)
+    if Case.legal_document.is_cached(case):
+        document = getattr(case, "legal_document", None)
+    else:
+        document = LegalDocument.objects.filter(case=case).first() or LegalDocument(case=case)
     document.type, document.number, document.issuer, document.issued_on = type, number, issuer, issued_on
     if issued_on and issued_on > timezone.localdate():
         raise ValidationError({"issued_on": _("The document cannot be dated in the future.")})
@@ -201,6 +219,15 @@ def measure_withdraw(*, sanction: Sanction, actor: User) -> None:
 
 def submission_problems(case: Case) -> dict:
     """Everything that stops ``case`` from being submitted, keyed by field (empty when it may go)."""
+    return submission_check(case)[0]
+
+
+def submission_check(case: Case) -> tuple[dict, list[Sanction]]:
+    """:func:`submission_problems`, and the case's measures it read (with their types) for a caller that needs them.
+
+    The legal document comes from the case when its read joined it (the review services' locking read); the
+    catalogue's allowed measures and the proportionality rules are read once for all the measures (issue 22).
+    """
     problems = {}
     if case.catalogue_item is None:
         problems["catalogue_item"] = _("Choose the conduct (catalogue item) the case records.")
@@ -210,7 +237,10 @@ def submission_problems(case: Case) -> dict:
         problems["severity"] = _("Choose the severity.")
     if not (case.facts or "").strip():
         problems["facts"] = _("Describe the facts.")
-    document = LegalDocument.objects.filter(case=case).first()
+    if Case.legal_document.is_cached(case):
+        document = getattr(case, "legal_document", None)
+    else:
+        document = LegalDocument.objects.filter(case=case).first()
     if document is None:
         problems["legal_document"] = _("Record the legal document (penalty decision, judgment, ...) the case rests on.")
     elif case.catalogue_item and case.catalogue_item.court_only and document.type != LegalDocument.Type.COURT_JUDGMENT:
@@ -219,9 +249,15 @@ def submission_problems(case: Case) -> dict:
     if not sanctions:
         problems["sanctions"] = _("Propose at least one measure.")
     elif case.catalogue_item is not None:
+        allowed = set(MeasureType.objects.filter(catalogue_items=case.catalogue_item).values_list("pk", flat=True))
+        rules = proportionality.rules_for(case)
         for sanction in sanctions:
             measure = measure_problems(
-                case=case, measure_type=sanction.measure_type, duration_months=sanction.duration_months
+                case=case,
+                measure_type=sanction.measure_type,
+                duration_months=sanction.duration_months,
+                allowed=allowed,
+                rules=rules,
             )
             if measure:
                 problems["sanctions"] = _("“%(measure)s”: %(problem)s") % {
@@ -229,4 +265,4 @@ def submission_problems(case: Case) -> dict:
                     "problem": next(iter(measure.values())),
                 }
                 break
-    return problems
+    return problems, sanctions

@@ -83,12 +83,16 @@ def _context(case: Case, language: str, respond_by, filing=None, rows: dict | No
     }
 
 
-def notice_issue(*, case: Case, kind: str, actor: User, respond_by=None, filing=None) -> Notice:
+def notice_issue(
+    *, case: Case, kind: str, actor: User, respond_by=None, filing=None, rows: dict | None = None
+) -> Notice:
     """Render the notice in both languages, store it as served, tell the entity's representatives, return it.
 
-    ``filing`` is the objection, appeal or repair application a receipt, request or decision answers.
+    ``filing`` is the objection, appeal or repair application a receipt, request or decision answers. ``rows``:
+    what :func:`_rows` would read (the measures not withdrawn, in their order, and the latest decision), from a
+    caller that holds them already.
     """
-    texts, rows = {}, _rows(case)
+    texts, rows = {}, rows if rows is not None else _rows(case)
     # Read once: the first one's language is the notice's, the current ones are told (issue 22).
     representations = notifications.entity_representations(case)
     for language in LANGUAGES:

@@ -22,7 +22,7 @@ from .. import clocks, workflow
 from ..calendar import add_months
 from ..models import Case, Decision, Sanction, Statement
 from . import authorship, lifecycle, notifications
-from .drafts import submission_problems
+from .drafts import submission_check, submission_problems
 from .errors import ConflictError, FourEyesError
 from .lifecycle import transition_finish
 from .notices import notice_issue
@@ -63,10 +63,10 @@ def case_transitions_available(*, case: Case, actor: User, may: Callable[[str, C
 
 def _begin(*, case: Case, actor: User, name: str, reasons: str, expected_version: int | None):
     """Lock the case and run every check the transition needs; returns (locked case, transition)."""
-    # The legal document is joined: the clocks and the notice read it (one query fewer per approval, issue 22).
+    # The legal document and the department are joined: the checks, the clocks and the notice read them (issue 22).
     locked = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("catalogue_item", "entity", "legal_document")
+        .select_related("catalogue_item", "entity", "legal_document", "department")
         .get(pk=case.pk)
     )
     # The policy's answers for viewing the case and for the transition's action, in one query (issue 22).
@@ -154,10 +154,10 @@ def case_approve(*, case: Case, actor: User, reasons: str = "", expected_version
     case, transition = _begin(
         case=case, actor=actor, name="approve", reasons=reasons, expected_version=expected_version
     )
-    problems = submission_problems(case)  # the catalogue may have changed since submission
+    problems, sanctions = submission_check(case)  # the catalogue may have changed since submission
     if problems:
         raise ValidationError(problems)
-    _decide(case, outcome=Decision.Outcome.APPROVE, actor=actor, reasons=reasons)
+    decision = _decide(case, outcome=Decision.Outcome.APPROVE, actor=actor, reasons=reasons)
     served = timezone.now()
     case.approved_by = actor
     case.review_due_on = None
@@ -165,7 +165,10 @@ def case_approve(*, case: Case, actor: User, reasons: str = "", expected_version
     case.statement_window_ends_on = clocks.statement_window_end(case, served_on=timezone.localdate(served))
     case.decision_due_on = clocks.decision_due(case, window_ends_on=case.statement_window_ends_on)
     case = transition_finish(case, transition=transition, actor=actor, reasons=reasons)
-    notice_issue(case=case, kind="pre_decision", actor=actor, respond_by=case.statement_window_ends_on)
+    # The notice shows the measures just checked and this decision: passed on rather than read again (issue 22).
+    shown = [sanction for sanction in sanctions if sanction.status != Sanction.Status.WITHDRAWN]
+    rows = {"sanctions": shown, "decision": decision}
+    notice_issue(case=case, kind="pre_decision", actor=actor, respond_by=case.statement_window_ends_on, rows=rows)
     return case
 
 

@@ -107,7 +107,10 @@ def test_a_per_case_sanction_through_the_admin_view_keeps_the_reasons(
 
 def test_an_approval_through_the_view_runs_a_bounded_number_of_statements(client, make_draft, caseworker, supervisor):
     """Issue 22: one policy query for view and action, one lock and head read for the audit chain, the notice's
-    rows read once (55 statements on PostgreSQL before, in the benchmark)."""
+    rows read once, the legal document and department joined in the locking read, the catalogue's allowed
+    measures and the proportionality rules read once for all measures, the checked measures and the new
+    decision handed to the notice (55 statements on PostgreSQL before, in the benchmark; 38 here before the
+    last three)."""
     from django.db import connection
 
     from audit import chain
@@ -130,6 +133,6 @@ def test_an_approval_through_the_view_runs_a_bounded_number_of_statements(client
     # (SQLite serialises writes) and the policy's planner estimates of a user's grants (an EXPLAIN each, cached per
     # process for ten minutes: accounts.permissions._many_grants).
     extra = [sql for sql in statements if "pg_advisory" in sql or sql.startswith("EXPLAIN")]
-    assert len(statements) - len(extra) <= 38, "\n".join(sql[:90] for sql in statements)
+    assert len(statements) - len(extra) <= 32, "\n".join(sql[:90] for sql in statements)
     assert len(extra) <= 6, extra
     assert chain.verify() == []
