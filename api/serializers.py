@@ -77,8 +77,13 @@ class RegisterEntrySerializer(serializers.Serializer):
 
 
 class StatusResponseSerializer(serializers.Serializer):
-    found = serializers.BooleanField()
-    entity = EntitySerializer(allow_null=True)
+    found = serializers.BooleanField(
+        help_text=_(
+            "Whether the entity is on the public register today, or (with the cases:read scope) has a case within "
+            "the client's scope. Otherwise false, whether or not the entity is registered."
+        )
+    )
+    entity = EntitySerializer(allow_null=True, help_text=_("Null when found is false."))
     listed = serializers.BooleanField(help_text=_("Whether the entity is on the public register today."))
     entries = RegisterEntrySerializer(many=True)
 

@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from audit.models import API_FIELD_PREFIX, AccessLog
 from audit.services import access_log_write_many
-from cases.selectors.sharing import case_for_sharing, case_shared_summary
+from cases.selectors.sharing import case_for_sharing, case_shared_summary, entity_has_case_for_sharing
 from entities.models import Entity
 from entities.selectors import entity_by_id_number, entity_by_uscc
 from register.selectors import as_uscc, listings_changed, listings_of_entity, listings_screen
@@ -83,6 +83,10 @@ def _entry(listing) -> dict:
     return {"id": listing.token, "updated_at": listing.updated_at, "entry": listing.content}
 
 
+# The answer for an entity the client may not know about: the same whether it is registered or not.
+_STATUS_NOT_FOUND = {"found": False, "entity": None, "listed": False, "entries": []}
+
+
 class StatusView(ApiView):
     required_scope = Scope.STATUS_QUERY
     endpoint = "status"
@@ -91,15 +95,23 @@ class StatusView(ApiView):
         operation_id="status_query", parameters=[_PURPOSE_PARAMETER], request=serializers.StatusRequestSerializer,
         responses={200: serializers.StatusResponseSerializer, **_PROBLEMS},
         summary="An entity's current status on the register, by credit code or identity number (in the body).",
+        description=(
+            "found is true for an entity with a listing on the public register today, or, for a client that also "
+            "holds cases:read, an entity with a case within the client's scope (then listed is false and entries "
+            "empty). Any other entity, registered or not, answers exactly as an unknown one: found false, entity "
+            "null, listed false, no entries; such a call writes no access-log row."
+        ),
     )  # fmt: skip
     def post(self, request):
         query = serializers.StatusRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         entity = entity_by_uscc(data["uscc"]) if "uscc" in data else entity_by_id_number(data["identity_number"])
-        if entity is None:
-            return Response({"found": False, "entity": None, "listed": False, "entries": []})
-        listings = listings_of_entity(entity.pk)
+        listings = listings_of_entity(entity.pk) if entity is not None else []
+        if entity is None or not (listings or self._knows_entity(request, entity)):
+            # Unknown, or registered but neither on the public register nor in a case the client may see: the same
+            # answer byte for byte, and no access-log row (nothing about anyone was shown).
+            return Response(dict(_STATUS_NOT_FOUND))
         self.touch(request, [entity])
         return Response({
             "found": True,
@@ -107,6 +119,13 @@ class StatusView(ApiView):
             "listed": bool(listings),
             "entries": [_entry(listing) for listing in listings],
         })  # fmt: skip
+
+    @staticmethod
+    def _knows_entity(request, entity) -> bool:
+        """A client with ``cases:read`` may learn of an unlisted entity that has a case in its scope (the policy of
+        GET cases/{number}); without it, only the public register says an entity exists."""
+        client = request.api_client
+        return client.has_scope(Scope.CASES_READ) and entity_has_case_for_sharing(entity.pk, user=client.account)
 
 
 def _cursor_encode(listing) -> str:
