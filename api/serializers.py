@@ -56,8 +56,13 @@ class ScreeningRequestSerializer(serializers.Serializer):
 
 
 class SanctionsQuerySerializer(serializers.Serializer):
-    cursor = serializers.CharField(required=False, max_length=200)
-    updated_since = serializers.DateTimeField(required=False)
+    cursor = serializers.CharField(
+        required=False, max_length=200, help_text=_("The next_cursor of the previous page, to page on.")
+    )
+    updated_since = serializers.DateTimeField(
+        required=False,
+        help_text=_("Only changes at or after this moment, removals (tombstones) included: an incremental sync."),
+    )
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100, default=100)
 
 
@@ -77,14 +82,32 @@ class RegisterEntrySerializer(serializers.Serializer):
 
 
 class StatusResponseSerializer(serializers.Serializer):
-    found = serializers.BooleanField()
-    entity = EntitySerializer(allow_null=True)
+    found = serializers.BooleanField(
+        help_text=_(
+            "Whether the entity is on the public register today, or (with the cases:read scope) has a case within "
+            "the client's scope. Otherwise false, whether or not the entity is registered."
+        )
+    )
+    entity = EntitySerializer(allow_null=True, help_text=_("Null when found is false."))
     listed = serializers.BooleanField(help_text=_("Whether the entity is on the public register today."))
     entries = RegisterEntrySerializer(many=True)
 
 
+class SyncEntrySerializer(serializers.Serializer):
+    id = serializers.CharField(help_text=_("The register record's public identifier."))
+    updated_at = serializers.DateTimeField(
+        help_text=_("When the record last changed, or, for a removed one, when it left the register.")
+    )
+    removed = serializers.BooleanField(
+        help_text=_("True for a record no longer on the register (a tombstone): remove it from your copy.")
+    )
+    entry = serializers.DictField(
+        allow_null=True, help_text=_("The public register's allow-listed content; null when removed.")
+    )
+
+
 class SanctionsPageSerializer(serializers.Serializer):
-    results = RegisterEntrySerializer(many=True)
+    results = SyncEntrySerializer(many=True)
     next_cursor = serializers.CharField(allow_null=True)
 
 

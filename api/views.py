@@ -12,7 +12,7 @@ import json
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from audit.models import API_FIELD_PREFIX, AccessLog
 from audit.services import access_log_write_many
-from cases.selectors.sharing import case_for_sharing, case_shared_summary
+from cases.selectors.sharing import case_for_sharing, case_shared_summary, entity_has_case_for_sharing
 from entities.models import Entity
 from entities.selectors import entity_by_id_number, entity_by_uscc
 from register.selectors import as_uscc, listings_changed, listings_of_entity, listings_screen
@@ -83,6 +83,10 @@ def _entry(listing) -> dict:
     return {"id": listing.token, "updated_at": listing.updated_at, "entry": listing.content}
 
 
+# The answer for an entity the client may not know about: the same whether it is registered or not.
+_STATUS_NOT_FOUND = {"found": False, "entity": None, "listed": False, "entries": []}
+
+
 class StatusView(ApiView):
     required_scope = Scope.STATUS_QUERY
     endpoint = "status"
@@ -91,15 +95,23 @@ class StatusView(ApiView):
         operation_id="status_query", parameters=[_PURPOSE_PARAMETER], request=serializers.StatusRequestSerializer,
         responses={200: serializers.StatusResponseSerializer, **_PROBLEMS},
         summary="An entity's current status on the register, by credit code or identity number (in the body).",
+        description=(
+            "found is true for an entity with a listing on the public register today, or, for a client that also "
+            "holds cases:read, an entity with a case within the client's scope (then listed is false and entries "
+            "empty). Any other entity, registered or not, answers exactly as an unknown one: found false, entity "
+            "null, listed false, no entries; such a call writes no access-log row."
+        ),
     )  # fmt: skip
     def post(self, request):
         query = serializers.StatusRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
         entity = entity_by_uscc(data["uscc"]) if "uscc" in data else entity_by_id_number(data["identity_number"])
-        if entity is None:
-            return Response({"found": False, "entity": None, "listed": False, "entries": []})
-        listings = listings_of_entity(entity.pk)
+        listings = listings_of_entity(entity.pk) if entity is not None else []
+        if entity is None or not (listings or self._knows_entity(request, entity)):
+            # Unknown, or registered but neither on the public register nor in a case the client may see: the same
+            # answer byte for byte, and no access-log row (nothing about anyone was shown).
+            return Response(dict(_STATUS_NOT_FOUND))
         self.touch(request, [entity])
         return Response({
             "found": True,
@@ -108,23 +120,43 @@ class StatusView(ApiView):
             "entries": [_entry(listing) for listing in listings],
         })  # fmt: skip
 
+    @staticmethod
+    def _knows_entity(request, entity) -> bool:
+        """A client with ``cases:read`` may learn of an unlisted entity that has a case in its scope (the policy of
+        GET cases/{number}); without it, only the public register says an entity exists."""
+        client = request.api_client
+        return client.has_scope(Scope.CASES_READ) and entity_has_case_for_sharing(entity.pk, user=client.account)
 
-def _cursor_encode(listing) -> str:
-    raw = json.dumps([listing.updated_at.isoformat(), listing.pk]).encode()
+
+def _cursor_encode(listing, since: datetime.datetime) -> str:
+    """The sync's position (the last row's key and id) and ``since``, the moment before which no tombstone is due."""
+    raw = json.dumps([listing.changed_at.isoformat(), listing.pk, since.isoformat()]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _cursor_decode(cursor: str) -> tuple[datetime.datetime, int]:
+def _moment(text) -> datetime.datetime:
+    moment = datetime.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError
+    return moment
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime.datetime, int, datetime.datetime | None]:
+    """(key, id, since); a cursor made before tombstones existed has no ``since`` (every removal after it is due)."""
     try:
-        at, pk = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        moment = datetime.datetime.fromisoformat(at)
-        if not isinstance(pk, int) or moment.tzinfo is None:
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(parts, list) or len(parts) not in (2, 3) or not isinstance(parts[1], int):
             raise ValueError
-        return moment, pk
+        return _moment(parts[0]), parts[1], _moment(parts[2]) if len(parts) == 3 else None
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
         raise exceptions.ValidationError(
             {"cursor": [_("This cursor was not given by this API; start again without it.")]}
         ) from None
+
+
+def _tombstone(listing) -> dict:
+    """A listing no longer on the register: its identifier and when it left, nothing else (no content, no entity)."""
+    return {"id": listing.token, "updated_at": listing.changed_at, "removed": True, "entry": None}
 
 
 class SanctionsView(ApiView):
@@ -136,18 +168,41 @@ class SanctionsView(ApiView):
         parameters=[_PURPOSE_PARAMETER, serializers.SanctionsQuerySerializer],
         responses={200: serializers.SanctionsPageSerializer, **_PROBLEMS},
         summary="Active sanctions on the public register, oldest change first; page on with next_cursor.",
+        description=(
+            "Without updated_since or cursor: the listings on the register today. With either (an incremental sync, "
+            "and every page after the first): also a tombstone for each listing that left the register since "
+            "(ended, repaired, revoked, expired, or past its end date), at the moment it left, in the same order: "
+            '{"id", "updated_at", "removed": true, "entry": null} and nothing else. Remove those ids from your copy.'
+        ),
     )  # fmt: skip
     def get(self, request):
         query = serializers.SanctionsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        after = _cursor_decode(data["cursor"]) if data.get("cursor") else None
-        page = listings_changed(updated_since=data.get("updated_since"), after=after, limit=data["limit"])
-        self.touch(request, _entities(page))
+        updated_since = data.get("updated_since")
+        if data.get("cursor"):
+            *after, since = _cursor_decode(data["cursor"])
+            after = tuple(after)
+        else:
+            after, since = None, updated_since
+        # Tombstones only in a sync that continues something: a first full page lists what is on the register. Its
+        # cursor carries the moment it was read, so later pages bring the removals since then and none older.
+        removals = updated_since is not None or after is not None
+        started = timezone.now()
+        page = listings_changed(
+            updated_since=updated_since, after=after, limit=data["limit"], removals=removals, removed_since=since
+        )
+        shown = [listing for listing in page if not listing.removed]
+        self.touch(request, _entities(shown))  # a tombstone shows nobody's data: no access-log row
+        since = since or started
         return Response({
-            "results": [_entry(listing) for listing in page],
-            "next_cursor": _cursor_encode(page[-1]) if len(page) == data["limit"] else None,
+            "results": [_tombstone(listing) if listing.removed else _sync_entry(listing) for listing in page],
+            "next_cursor": _cursor_encode(page[-1], since) if len(page) == data["limit"] else None,
         })  # fmt: skip
+
+
+def _sync_entry(listing) -> dict:
+    return {"id": listing.token, "updated_at": listing.changed_at, "removed": False, "entry": listing.content}
 
 
 def _entities(listings):

@@ -79,9 +79,10 @@ STATUS_USCC_SQL = (
 )
 STATUS_ID_SQL = STATUS_USCC_SQL.replace("e.uscc = %s", "e.id_number_hash = %s")
 PAGE_SQL = f"SELECT token, content, updated_at FROM register_listing WHERE {VISIBLE} ORDER BY updated_at, id LIMIT %s"  # noqa: S608  # nosec B608
+# An incremental sync also returns a tombstone for each listing no longer visible: its floor reads every listing
+# changed since, visible or not (the API's date-ended ones are keyed by their end day instead; the count is the same).
 SINCE_SQL = (
-    f"SELECT token, content, updated_at FROM register_listing WHERE {VISIBLE} AND updated_at >= %s "  # noqa: S608  # nosec
-    "ORDER BY updated_at, id LIMIT 100"
+    "SELECT token, content, updated_at FROM register_listing WHERE updated_at >= %s ORDER BY updated_at, id LIMIT 100"
 )
 SCREEN_SQL = (
     "SELECT q.i, l.id, similarity(UPPER(l.name), q.n) FROM unnest(%s::int[], %s::text[]) AS q(i, n) "  # noqa: S608  # nosec

@@ -24,11 +24,20 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+# On the register apart from its dates: listed, not a minor's, not ended by a write (``register.services._shown``).
+SHOWN = models.Q(listed=True, minor=False, ended_on__isnull=True)
+
+
+def visible_q(on: datetime.date | None = None) -> models.Q:
+    """What the public may see on ``on``: listed, started, not ended, before the maximum, never a minor."""
+    on = on or timezone.localdate()
+    return SHOWN & models.Q(published_from__lte=on, max_end_on__gt=on)
+
+
 class ListingQuerySet(models.QuerySet):
     def visible(self, on: datetime.date | None = None):
-        """What the public may see on ``on``: listed, started, not ended, before the maximum, never a minor."""
-        on = on or timezone.localdate()
-        return self.filter(listed=True, minor=False, published_from__lte=on, ended_on__isnull=True, max_end_on__gt=on)
+        """What the public may see on ``on`` (:func:`visible_q`)."""
+        return self.filter(visible_q(on))
 
 
 class Listing(models.Model):
@@ -66,6 +75,10 @@ class Listing(models.Model):
             # without GIN's pending list, which every search would read through (0004).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="register_listing_name_trgm", fastupdate=False),
             models.Index(fields=["-decided_on", "-id"], name="register_listing_order_idx"),
+            # The API's sync walks listings in (updated_at, id) order from a cursor (``selectors.listings_changed``).
+            models.Index(fields=["updated_at", "id"], name="register_listing_sync_idx"),
+            # ... and finds the listings that left the register by date alone (no write) by their end, in order.
+            models.Index(fields=["max_end_on", "id"], name="register_listing_date_end_idx", condition=SHOWN),
         ]
 
     def __str__(self):

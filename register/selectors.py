@@ -9,10 +9,12 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from entities.identifiers import normalize_uscc
 
-from .models import Listing
+from .models import SHOWN, Listing, visible_q
 
 MIN_QUERY_LENGTH = 2
 # Results are capped: the register answers look-ups, it is not a way to page through everyone listed.
@@ -85,21 +87,103 @@ def listings_of_entity(entity_id: int, *, on: datetime.date | None = None) -> li
     )
 
 
+def _midnight(day: datetime.date) -> datetime.datetime:
+    """The moment ``day`` starts in the site's time zone: when a listing whose end is ``day`` leaves the register."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min)).astimezone(datetime.UTC)
+
+
+def _first_day_from(moment: datetime.datetime) -> datetime.date:
+    """The first day that starts at or after ``moment``."""
+    day = timezone.localdate(moment)
+    return day if _midnight(day) == moment else day + datetime.timedelta(days=1)
+
+
 def listings_changed(
     *,
     updated_since: datetime.datetime | None = None,
     after: tuple[datetime.datetime, int] | None = None,
     limit: int = 100,
     on: datetime.date | None = None,
+    removals: bool = False,
+    removed_since: datetime.datetime | None = None,
 ) -> list[Listing]:
-    """Visible listings in (``updated_at``, id) order, changed at or after ``updated_since``, past the ``after`` key
-    (a cursor): the API's incremental sync. Each carries ``entity_id`` for the access log."""
-    listings = Listing.objects.visible(on).annotate(entity_id=F("publication__case__entity_id"))
+    """The API's incremental sync: listings in (``changed_at``, id) order, changed at or after ``updated_since``,
+    past the ``after`` key (a cursor). Each carries ``changed_at`` and ``removed``; a visible one also ``entity_id``
+    (for the access log).
+
+    Without ``removals`` only visible listings, keyed by ``updated_at``. With it, also *tombstones*: listings no
+    longer visible (``removed``), at the moment they stopped being visible — at or after ``removed_since`` if given:
+
+    - ended by a write (repaired, revoked, expired, the publication ended, de-listed): ``listings_refresh`` set
+      ``updated_at`` then, and that is the key;
+    - ended by date alone (past ``max_end_on``, nothing written yet): the key is the start of ``max_end_on`` in the
+      site's time zone, or ``updated_at`` if the listing was written later. Derived at read time from the stored
+      dates, so it holds with a frozen clock and before any sweep runs. When the sweep later ends the publication,
+      the listing is written again and its tombstone comes once more at that moment (removing twice is harmless).
+
+    A key never moves backwards: a listing's key is either ``updated_at`` (set to "now" on every write) or a day's
+    start that has just passed. So a client that keeps the last cursor sees every change after it exactly once more.
+    A listing is never visible before it is written (``published_from`` is the decision day, not later than the
+    write), so nothing appears by date alone.
+    """
+    on = on or timezone.localdate()
+    rows = Listing.objects.only(
+        "token", "content", "updated_at", "publication_id", "listed", "minor", "ended_on", "published_from",
+        "max_end_on",
+    )  # fmt: skip
+    # Ended by date alone, not written since (the day ``updated_at`` falls on is before the end): keyed by the end.
+    by_date = SHOWN & Q(max_end_on__lte=on, max_end_on__gt=TruncDate("updated_at"))
+    keyed = rows.exclude(by_date) if removals else rows.filter(visible_q(on))
     if updated_since is not None:
-        listings = listings.filter(updated_at__gte=updated_since)
+        keyed = keyed.filter(updated_at__gte=updated_since)
+    if removed_since is not None:
+        keyed = keyed.filter(visible_q(on) | Q(updated_at__gte=removed_since))
     if after is not None:
-        listings = listings.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
-    return list(listings.only("token", "content", "updated_at", "publication_id").order_by("updated_at", "pk")[:limit])
+        keyed = keyed.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
+    # One table, in index order (``register_listing_sync_idx``), stopping at the page: no join here.
+    page = list(keyed.order_by("updated_at", "pk")[:limit])
+    for listing in page:
+        listing.changed_at = listing.updated_at
+        listing.removed = not _visible(listing, on)
+    if removals:
+        page += _ended_by_date(rows.filter(by_date), updated_since, removed_since, after, limit)
+        page.sort(key=lambda listing: (listing.changed_at, listing.pk))
+    page = page[:limit]
+    shown = [listing.pk for listing in page if not listing.removed]
+    entities = dict(
+        Listing.objects.filter(pk__in=shown).values_list("pk", "publication__case__entity_id") if shown else ()
+    )
+    for listing in page:
+        listing.entity_id = entities.get(listing.pk)
+    return page
+
+
+def _visible(listing: Listing, on: datetime.date) -> bool:
+    """:func:`register.models.visible_q` of one row read with its flags and dates."""
+    return (
+        listing.listed and not listing.minor and listing.ended_on is None
+        and listing.published_from <= on < listing.max_end_on
+    )  # fmt: skip
+
+
+def _ended_by_date(rows: QuerySet, updated_since, removed_since, after, limit: int) -> list[Listing]:
+    """Tombstones of the listings ended by date alone, keyed by the start of their end day, in key order (the
+    partial index ``register_listing_date_end_idx`` on (``max_end_on``, id)). Key bounds become day bounds."""
+    bounds = [since for since in (updated_since, removed_since) if since is not None]
+    if bounds:
+        rows = rows.filter(max_end_on__gte=_first_day_from(max(bounds)))
+    if after is not None:
+        moment, pk = after
+        day = timezone.localdate(moment)
+        if _midnight(day) == moment:
+            rows = rows.filter(Q(max_end_on__gt=day) | Q(max_end_on=day, pk__gt=pk))
+        else:
+            rows = rows.filter(max_end_on__gt=day)
+    page = list(rows.order_by("max_end_on", "pk")[:limit])
+    for listing in page:
+        listing.changed_at = _midnight(listing.max_end_on)
+        listing.removed = True
+    return page
 
 
 def listings_all_changed(*, chunk_size: int = 1000, on: datetime.date | None = None) -> Iterator[Listing]:
@@ -110,7 +194,7 @@ def listings_all_changed(*, chunk_size: int = 1000, on: datetime.date | None = N
         if not page:
             return
         yield from page
-        after = (page[-1].updated_at, page[-1].pk)
+        after = (page[-1].changed_at, page[-1].pk)
 
 
 def _normalised_name(name: str) -> str:

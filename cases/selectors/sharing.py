@@ -51,6 +51,13 @@ def case_for_sharing(number: str, *, user) -> Case | None:
     )
 
 
+def entity_has_case_for_sharing(entity_id: int, *, user) -> bool:
+    """Whether ``user`` may see at least one case of the entity under the policy (the same scope as
+    :func:`case_for_sharing`): what lets a ``cases:read`` client learn that an entity without a public listing is
+    known at all (the API's status)."""
+    return scope(Case.objects.filter(entity_id=entity_id), user, "view").exists()
+
+
 def case_shared_summary(case: Case) -> dict:
     """The shared field class of ``case`` (read by :func:`case_for_sharing`), and nothing else."""
     entity = case.entity

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from api.models import ApiCall
+from api.scopes import Scope
 from audit.models import AccessLog
 from entities.models import Entity
 from tests.api.conftest import PURPOSE
@@ -46,14 +47,54 @@ def test_status_of_an_unknown_code_touches_nobody(tax, make_client, http):
     assert not AccessLog.objects.exists()
 
 
+def _status(http, secret, body):
+    return http(secret).post("/api/v1/status", body, format="json", **PURPOSE)
+
+
+@pytest.mark.parametrize("identifier", ["uscc", "identity_number"])
+def test_status_of_a_registered_entity_off_the_register_answers_like_an_unknown_one(
+    identifier, make_draft, tax, make_client, http
+):
+    """Being in the registry is itself personal data: without a public listing (and without a case the client may
+    see), a registered entity and an unknown one get the same bytes, and nobody's access log gets a row."""
+    entity = EntityFactory(person=identifier == "identity_number")
+    make_draft(entity=entity, measures=(("public_disclosure", 24),))  # a tax case, not decided: not on the register
+    _client, secret = make_client(tax, [Scope.STATUS_QUERY])
+    unknown = make_id_number() if identifier == "identity_number" else make_uscc()
+    known = entity.id_number if identifier == "identity_number" else entity.uscc
+    registered = _status(http, secret, {identifier: known})
+    nobody = _status(http, secret, {identifier: unknown})
+    assert registered.status_code == nobody.status_code == 200
+    assert registered.content == nobody.content
+    assert registered.json() == {"found": False, "entity": None, "listed": False, "entries": []}
+    assert {k: registered[k] for k in ("Content-Type", "Cache-Control")} == {
+        k: nobody[k] for k in ("Content-Type", "Cache-Control")
+    }
+    assert not AccessLog.objects.exists()
+    assert list(ApiCall.objects.values_list("status_code", "entities")) == [(200, 0), (200, 0)]
+
+
+def test_status_of_an_entity_whose_listing_ended_answers_like_an_unknown_one(
+    publish, firm, tax, make_client, http, clock
+):
+    listing = publish(entity=firm)
+    clock.set(listing.max_end_on)  # off the register by date, before any sweep wrote anything
+    _client, secret = make_client(tax, [Scope.STATUS_QUERY], name="after the end")
+    ended = _status(http, secret, {"uscc": firm.uscc})
+    assert ended.content == _status(http, secret, {"uscc": make_uscc()}).content
+    assert not AccessLog.objects.exists()
+
+
 def test_identity_number_never_in_a_url_a_log_line_or_a_response(
     wang,
     rep_wang,
+    make_draft,
     tax,
     make_client,
     http,
     caplog,
 ):
+    make_draft(entity=wang, measures=(("public_disclosure", 24),))  # a case the client (cases:read) may see
     number = wang.id_number
     _client, secret = make_client(tax)
     with caplog.at_level(logging.DEBUG):

@@ -3,7 +3,9 @@
 import pytest
 
 from api.scopes import Scope
+from audit.models import AccessLog
 from tests.api.conftest import PURPOSE
+from tests.factories import EntityFactory, make_uscc
 
 
 def _call(http, secret, endpoint, *, firm, case_number):
@@ -70,3 +72,36 @@ def test_an_inactive_client_is_refused(publish, firm, tax, administrator, make_c
     response = http(secret).get("/api/v1/sanctions", **PURPOSE)
     assert response.status_code == 401
     assert response.json()["detail"] == "The client is not active."
+
+
+# The status of a registered entity without a public listing: found only for a client that may see one of its cases.
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("department_name", "scopes", "found"),
+    [
+        ("tax", [Scope.STATUS_QUERY, Scope.CASES_READ], True),  # the case is the client's department's
+        ("tax", [Scope.STATUS_QUERY], False),  # no cases:read: only the register says an entity exists
+        ("market", [Scope.STATUS_QUERY, Scope.CASES_READ], False),  # cases:read, but the case is out of scope
+    ],
+)
+def test_status_of_an_unlisted_entity_with_a_case_in_scope(
+    department_name, scopes, found, request, make_draft, make_client, http
+):
+    entity = EntityFactory()
+    make_draft(entity=entity)  # a case of the tax department, not on the register
+    department = request.getfixturevalue(department_name)
+    _client, secret = make_client(department, scopes)
+    api = http(secret)
+    response = api.post("/api/v1/status", {"uscc": entity.uscc}, format="json", **PURPOSE)
+    assert response.status_code == 200
+    if found:
+        assert response.json() == {
+            "found": True, "entity": {"name": entity.name, "kind": entity.kind, "identifier": entity.uscc},
+            "listed": False, "entries": [],
+        }  # fmt: skip
+        (row,) = AccessLog.objects.filter(target_id=entity.pk, field="api:status")
+        assert row.via_api
+    else:
+        unknown = api.post("/api/v1/status", {"uscc": make_uscc()}, format="json", **PURPOSE)
+        assert response.content == unknown.content
+        assert not AccessLog.objects.exists()
