@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import region_code_validator
 from accounts.permissions import can
 from cases.models import CatalogueItem, Severity
-from cases.services import NewCase, case_create, cases_create_many
+from cases.services import NewCase, cases_create_many
 from cases.services.drafts import catalogue_item_problems
 from entities.identifiers import looks_like_id_number, mask_id_number
 from entities.models import Entity
@@ -23,7 +23,6 @@ from entities.services import (
     entities_find_by_identifiers,
     entities_register_many,
     entity_find_by_identifier,
-    entity_register,
     identifier_validate,
 )
 
@@ -135,15 +134,6 @@ class EntityImport:
         message = str(_("An entity with this identifier is already registered."))
         return {position: {"identifier": [message]} for key, (position, _is_uscc) in keys if key in found}
 
-    def create(self, values: dict):
-        return entity_register(
-            actor=self.actor,
-            kind=self._kind(values),
-            name=values["name"],
-            identifier=values["identifier"],
-            region_code=values.get("region_code", ""),
-        )
-
     def create_many(self, rows: list[dict]):
         """Register many rows at once (``entities_register_many``: the same checks, history rows and actor)."""
         return entities_register_many(
@@ -225,15 +215,6 @@ class CaseImport:
         if severity and "severity" not in problems and _choice(severity, Severity.choices) is None:
             problems["severity"] = [str(_("Unknown severity: minor, general or serious."))]
         return problems
-
-    def create(self, values: dict):
-        return case_create(
-            actor=self.actor,
-            entity=self._entity(values["entity_identifier"]),
-            facts=values["facts"],
-            catalogue_item=self.catalogue[values["catalogue_item"]],
-            severity=_choice(values.get("severity", ""), Severity.choices) or "",
-        )
 
     def create_many(self, rows: list[dict]):
         """Open many rows at once (``cases_create_many``: the same checks, numbering, history, grants and actor).
