@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import TextField
+from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -234,6 +234,29 @@ def entity_find_by_identifier(identifier: str) -> Entity | None:
     if looks_like_uscc(raw):
         return Entity.objects.filter(uscc=normalize_uscc(raw)).first()
     return None
+
+
+def entities_find_by_identifiers(identifiers) -> dict[str, Entity]:
+    """:func:`entity_find_by_identifier` for many identifiers in one query: identifier as given → its entity
+    (those not registered, or not a code at all, are left out)."""
+    keys: dict[str, tuple[str, str]] = {}
+    for identifier in identifiers:
+        raw = (identifier or "").strip()
+        if looks_like_id_number(raw):
+            keys[identifier] = ("id_number_hash", crypto.blind_index(normalize_id_number(raw)))
+        elif looks_like_uscc(raw):
+            keys[identifier] = ("uscc", normalize_uscc(raw))
+    if not keys:
+        return {}
+    usccs = [value for field, value in keys.values() if field == "uscc"]
+    hashes = [value for field, value in keys.values() if field == "id_number_hash"]
+    found = {}
+    for entity in Entity.objects.filter(Q(uscc__in=usccs) | Q(id_number_hash__in=hashes)):
+        if entity.uscc:
+            found["uscc", entity.uscc] = entity
+        if entity.id_number_hash:
+            found["id_number_hash", entity.id_number_hash] = entity
+    return {identifier: found[key] for identifier, key in keys.items() if key in found}
 
 
 @transaction.atomic

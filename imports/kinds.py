@@ -1,9 +1,10 @@
 """What each kind of import reads from a row, how a row is checked and how it is written: through the services.
 
-A kind checks a row (``check``: every problem, keyed by column) without writing anything, and creates it
-(``create``) by calling the same service the admin form calls — ``entities.services.entity_register`` for an
-entity (identifier validated, an identity number encrypted and hashed), ``cases.services.case_create`` for a
-draft case (the actor's department, permission and catalogue checks) — so the history row names the actor.
+A kind checks a row (``check``: every problem, keyed by column) without writing anything, and creates rows
+(``create_many``) through the bulk form of the service the admin form calls, with the same checks —
+``entities.services.entities_register_many`` for entities (identifier validated, an identity number encrypted and
+hashed), ``cases.services.cases_create_many`` for draft cases (the actor's department, permission, the entity's
+scope and catalogue checks, numbering and grants) — so each history row names the actor.
 """
 
 from django.core.exceptions import ValidationError
@@ -13,15 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import region_code_validator
 from accounts.permissions import can
 from cases.models import CatalogueItem, Severity
-from cases.services import case_create
+from cases.services import NewCase, cases_create_many
 from cases.services.drafts import catalogue_item_problems
 from entities.identifiers import looks_like_id_number, mask_id_number
 from entities.models import Entity
 from entities.services import (
     NewEntity,
+    entities_find_by_identifiers,
     entities_register_many,
     entity_find_by_identifier,
-    entity_register,
     identifier_validate,
 )
 
@@ -133,15 +134,6 @@ class EntityImport:
         message = str(_("An entity with this identifier is already registered."))
         return {position: {"identifier": [message]} for key, (position, _is_uscc) in keys if key in found}
 
-    def create(self, values: dict):
-        return entity_register(
-            actor=self.actor,
-            kind=self._kind(values),
-            name=values["name"],
-            identifier=values["identifier"],
-            region_code=values.get("region_code", ""),
-        )
-
     def create_many(self, rows: list[dict]):
         """Register many rows at once (``entities_register_many``: the same checks, history rows and actor)."""
         return entities_register_many(
@@ -224,13 +216,24 @@ class CaseImport:
             problems["severity"] = [str(_("Unknown severity: minor, general or serious."))]
         return problems
 
-    def create(self, values: dict):
-        return case_create(
+    def create_many(self, rows: list[dict]):
+        """Open many rows at once (``cases_create_many``: the same checks, numbering, history, grants and actor).
+
+        The entities are looked up for the whole list in one query; the service checks each is in the actor's
+        scope (one out of scope reads as not registered, as at the check).
+        """
+        entities = entities_find_by_identifiers({values["entity_identifier"] for values in rows})
+        return cases_create_many(
             actor=self.actor,
-            entity=self._entity(values["entity_identifier"]),
-            facts=values["facts"],
-            catalogue_item=self.catalogue[values["catalogue_item"]],
-            severity=_choice(values.get("severity", ""), Severity.choices) or "",
+            cases=[
+                NewCase(
+                    entity=entities.get(values["entity_identifier"]),
+                    facts=values["facts"],
+                    catalogue_item=self.catalogue[values["catalogue_item"]],
+                    severity=_choice(values.get("severity", ""), Severity.choices) or "",
+                )
+                for values in rows
+            ],
         )
 
     @staticmethod

@@ -2,22 +2,21 @@
 
 Checking writes nothing but the job: every row is checked by its kind (``imports.kinds``) through the
 services' own checks. Starting queues the background task (``imports.tasks.run_import``, registered in
-``ImportsConfig.ready``: a task module sits above the services it runs). Running writes every row through
-``entities.services.entity_register`` or ``cases.services.case_create`` as the uploader, in one transaction:
-the whole file, or (when the uploader chose so) the valid rows, each in a savepoint so one refused row does
-not undo the others. Progress goes to the cache, which a page outside the import's transaction can read.
+``ImportsConfig.ready``: a task module sits above the services it runs). Running writes the rows in batches
+through the kind's bulk service (``entities.services.entities_register_many`` or
+``cases.services.cases_create_many``) as the uploader, in one transaction: the whole file (one refused row
+undoes it), or (when the uploader chose so) the valid rows, a batch's rows refused at that moment left out.
+Progress goes to the cache, which a page outside the import's transaction can read.
 """
 
 import json
 import logging
 import os
-from contextlib import nullcontext
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -34,9 +33,7 @@ logger = logging.getLogger(__name__)
 
 # Who may import what: the permission the admin's own add page asks for that kind of record.
 KIND_PERMISSIONS = {ImportJob.Kind.ENTITIES: "entities.add_entity", ImportJob.Kind.CASES: "cases.add_case"}
-# How often (in rows) a running import written row by row (cases) tells the progress page how far it got.
-PROGRESS_EVERY = 50
-# Rows written per bulk call (entities), and so how often such an import tells its progress.
+# Rows written per bulk call, and so how often a running import tells its progress.
 BATCH = 500
 
 
@@ -161,15 +158,6 @@ def _claim(job_id: int) -> ImportJob | None:
         return job
 
 
-_ROW_REFUSED = (ValidationError, PermissionDenied, Http404)
-
-
-def _refusal(error: Exception, fields: dict) -> dict:
-    if isinstance(error, ValidationError):
-        return service_problems(error, fields)
-    return {"": [gettext("You may not create this record.")]}
-
-
 def _refused_row(row: int) -> str:
     return gettext("Row %(row)s was refused, so nothing was imported.") % {"row": row}
 
@@ -185,20 +173,20 @@ def _write_many(job: ImportJob, importer, rows: list[dict]) -> tuple[int, list[d
                 if problems and job.mode == ImportJob.Mode.VALID:
                     # Refused now though valid at the check (registered meanwhile): left out like the invalid ones.
                     for index, error in problems.items():
-                        errors.extend(_row_errors(batch[index]["row"], _refusal(error, importer.fields)))
+                        errors.extend(_row_errors(batch[index]["row"], service_problems(error, importer.fields)))
                     batch = [row for index, row in enumerate(batch) if index not in problems]
                     created, problems = importer.create_many([row["values"] for row in batch])
             except ValidationError as error:  # raised: the batch as a whole (a race at the insert)
                 transaction.set_rollback(True)
                 return (
                     0,
-                    [*errors, *_row_errors(batch[0]["row"], _refusal(error, importer.fields))],
+                    [*errors, *_row_errors(batch[0]["row"], service_problems(error, importer.fields))],
                     str(error.messages[0]),
                 )
             if problems:
                 transaction.set_rollback(True)
                 for index, error in problems.items():
-                    errors.extend(_row_errors(batch[index]["row"], _refusal(error, importer.fields)))
+                    errors.extend(_row_errors(batch[index]["row"], service_problems(error, importer.fields)))
                 return 0, errors, _refused_row(batch[min(problems)]["row"])
             written += len(created)
             done = min(start + BATCH, len(rows))
@@ -209,28 +197,8 @@ def _write_many(job: ImportJob, importer, rows: list[dict]) -> tuple[int, list[d
 def _write(job: ImportJob, rows: list[dict]) -> tuple[int, list[dict], str]:
     """Write the rows; returns (how many were written, the errors found while writing, why it failed or "")."""
     importer = KINDS[job.kind](job.created_by)
-    skip = {error["row"] for error in job.errors}
-    if hasattr(importer, "create_many"):
-        return _write_many(job, importer, [row for row in rows if row["row"] not in skip])
-    written, errors = 0, []
-    with transaction.atomic():
-        for index, row in enumerate(rows, start=1):
-            if row["row"] in skip:
-                continue  # only when importing the valid rows: the whole file is refused at start otherwise
-            try:
-                # The whole file: one refusal undoes everything, so no savepoint per row. The valid rows: one each.
-                with transaction.atomic() if job.mode == ImportJob.Mode.VALID else nullcontext():
-                    importer.create(row["values"])
-            except _ROW_REFUSED as error:
-                errors.extend(_row_errors(row["row"], _refusal(error, importer.fields)))
-                if job.mode == ImportJob.Mode.ALL:
-                    transaction.set_rollback(True)
-                    return 0, errors, _refused_row(row["row"])
-            else:
-                written += 1
-            if index % PROGRESS_EVERY == 0:
-                cache.set(progress_key(job.pk), index, timeout=3600)
-    return written, errors, ""
+    skip = {error["row"] for error in job.errors}  # only when importing the valid rows: else refused at start
+    return _write_many(job, importer, [row for row in rows if row["row"] not in skip])
 
 
 def import_job_run(*, job_id: int) -> str:

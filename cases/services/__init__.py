@@ -1,8 +1,10 @@
 """The only writers of case state (STYLE: services change state; selectors read it)."""
 
 from .drafts import (
+    NewCase,
     case_create,
     case_update,
+    cases_create_many,
     legal_document_set,
     measure_change,
     measure_problems,
@@ -29,6 +31,7 @@ __all__ = [
     "AuthorshipError",
     "ConflictError",
     "FourEyesError",
+    "NewCase",
     "case_approve",
     "case_close_statement_window",
     "case_create",
@@ -42,6 +45,7 @@ __all__ = [
     "case_transitions_available",
     "case_update",
     "case_withdraw",
+    "cases_create_many",
     "legal_document_set",
     "measure_change",
     "measure_problems",

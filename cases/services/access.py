@@ -17,6 +17,7 @@ from accounts import roles
 from accounts.models import User
 from accounts.permissions import can, require
 from accounts.services import department_group
+from audit import chain
 from audit.history import attribute
 from creditportal.text import text_required
 
@@ -84,17 +85,50 @@ def _for_department(change, *, case, department, actor: User, reason) -> int:
     return total
 
 
+def _default_grants(case: Case, group=department_group) -> list[tuple]:
+    """``(model, holder field, holder, codenames, reason)`` of each default grant of a new ``case``."""
+    grants = [
+        (CaseGroupObjectPermission, "group", group(case.department, role), codenames,
+         f"department {role.lower()}s of the owning department")
+        for role, codenames in DEPARTMENT_GRANTS.items()
+    ]  # fmt: skip
+    grants.append((CaseUserObjectPermission, "user", case.caseworker, ASSIGNED_CASEWORKER_GRANTS,
+                   "assigned caseworker"))  # fmt: skip
+    return grants
+
+
 def case_grant_defaults(*, case: Case, actor: User) -> None:
     """Give the owning department's role groups and the assigned caseworker their permissions."""
-    for role, codenames in DEPARTMENT_GRANTS.items():
-        _grant(
-            CaseGroupObjectPermission, case=case, holder_field="group", holder=department_group(case.department, role),
-            codenames=codenames, actor=actor, reason=f"department {role.lower()}s of the owning department",
-        )  # fmt: skip
-    _grant(
-        CaseUserObjectPermission, case=case, holder_field="user", holder=case.caseworker,
-        codenames=ASSIGNED_CASEWORKER_GRANTS, actor=actor, reason="assigned caseworker",
-    )  # fmt: skip
+    for model, holder_field, holder, codenames, reason in _default_grants(case):
+        _grant(model, case=case, holder_field=holder_field, holder=holder, codenames=codenames, actor=actor,
+               reason=reason)  # fmt: skip
+
+
+def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
+    """:func:`case_grant_defaults` for many new cases in bulk (``cases_create_many``): the same rows, history and
+    chain links, in a few statements for the whole list — one insert of the grants and one of their history per
+    grant table, and their chain links — instead of some fifty a case. The cases are new: none holds a grant yet.
+    """
+    groups: dict[tuple, object] = {}
+
+    def group(department, role):  # one look-up per department and role, not per case
+        if (department.pk, role) not in groups:
+            groups[department.pk, role] = department_group(department, role)
+        return groups[department.pk, role]
+
+    plans = [(case, _default_grants(case, group)) for case in cases]
+    wanted = {codename for _case, plan in plans for grant in plan for codename in grant[3]}
+    permissions = {permission.codename: permission for permission in _permissions(sorted(wanted))}
+    rows: dict[type, list] = {CaseGroupObjectPermission: [], CaseUserObjectPermission: []}
+    for case, plan in plans:
+        for model, holder_field, holder, codenames, reason in plan:
+            for codename in sorted(codenames):  # the order ``_permissions`` reads them in (by codename)
+                row = model(**{holder_field: holder}, permission=permissions[codename], content_object=case)
+                rows[model].append(attribute(row, actor=actor, reason=reason))
+    for model, objects in rows.items():
+        model.objects.bulk_create(objects)
+        history = model.history.bulk_history_create(objects, default_user=actor)
+        chain.append_many(model.history.model, [record.pk for record in history])
 
 
 @transaction.atomic

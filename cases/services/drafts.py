@@ -1,18 +1,22 @@
 """Writing drafts: create and edit a case, its legal document and its proposed measures."""
 
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.permissions import require
+from accounts.permissions import require, scope
+from audit import chain
 from audit.history import attribute
+from entities.models import Entity
 
 from .. import proportionality
 from ..models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType, Sanction
 from ..workflow import EDITABLE_STATES
-from .access import case_grant_defaults
+from .access import case_grant_defaults, cases_grant_defaults_many
 
 
 def _require_model_permission(actor: User, codename: str) -> None:
@@ -26,6 +30,25 @@ def _next_number(department, year: int) -> str:
     sequence.last += 1
     sequence.save(update_fields=["last"])
     return f"{department.code}-{year}-{sequence.last:06d}"
+
+
+def _next_numbers(department, year: int, count: int) -> list[str]:
+    """``count`` numbers in a row from the counter :func:`_next_number` uses, in one statement.
+
+    An upsert that adds ``count`` to the department's and year's ``last`` (creating the row at ``count``) and
+    returns the new value: the row is locked until the transaction ends, as ``select_for_update`` locks it for
+    :func:`_next_number`, so both stay gap-free and never hand out a number twice.
+    """
+    # The same statement on PostgreSQL and SQLite (both read an upsert with RETURNING the same way).
+    sql = (
+        'INSERT INTO "cases_casenumbersequence" ("department_id", "year", "last") VALUES (%s, %s, %s) '
+        'ON CONFLICT ("department_id", "year") DO UPDATE '
+        'SET "last" = "cases_casenumbersequence"."last" + EXCLUDED."last" RETURNING "last"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [department.pk, year, count])
+        end = cursor.fetchone()[0]
+    return [f"{department.code}-{year}-{serial:06d}" for serial in range(end - count + 1, end + 1)]
 
 
 def catalogue_item_problems(*, entity, catalogue_item: CatalogueItem | None) -> dict:
@@ -132,6 +155,89 @@ def case_create(
     case.save()
     case_grant_defaults(case=case, actor=actor)
     return case
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """One draft to open with :func:`cases_create_many` (what :func:`case_create` takes besides the actor)."""
+
+    entity: Entity | None
+    facts: str
+    catalogue_item: CatalogueItem | None = None
+    severity: str = ""
+    internal_notes: str = ""
+
+
+# Checked once for the whole list (entity: by the policy's scope; catalogue item: one look-up), or the actor's own.
+_FOREIGN_KEYS = ["department", "entity", "catalogue_item", "caseworker"]
+
+
+def cases_create_many(*, actor: User, cases: list[NewCase]) -> tuple[list[Case], dict[int, ValidationError]]:
+    """Open many drafts as :func:`case_create` opens each, in bulk (the bulk import, issue 25 §2).
+
+    Every case gets the same checks in the same order — the actor's permission to add cases and department, the
+    entity in the actor's view scope, the catalogue item's problems, the model's own validation — and is written
+    as ``case_create`` writes it: numbered from the same counter (one statement for the whole list, the numbers
+    contiguous in list order), a history row naming ``actor`` ("draft created") chained like any other, and the
+    same default grants with theirs (``cases_grant_defaults_many``). Nothing is written when any case is refused:
+    the problems come back by position, each a ``ValidationError`` (an entity out of scope reads as not found, as
+    the 404 of ``case_create``; a refused actor refuses every position), and the opened list is then empty.
+    Counted on PostgreSQL: 37 statements for a list of 500, where ``case_create`` takes 95 a case.
+    """
+    if not actor.has_perm("cases.add_case"):
+        return [], dict.fromkeys(range(len(cases)), ValidationError(_("You may not create this record."), "denied"))
+    if actor.department_id is None:
+        refused = ValidationError(_("Only staff of a department can open cases."), "no_department")
+        return [], dict.fromkeys(range(len(cases)), refused)
+    if not cases:
+        return [], {}
+    department = actor.department
+    entity_ids = {new.entity.pk for new in cases if new.entity is not None and new.entity.pk is not None}
+    in_scope = scope(Entity.objects.filter(pk__in=entity_ids), actor, "view")
+    visible = set(in_scope.order_by().values_list("pk", flat=True)) if entity_ids else set()
+    item_ids = {new.catalogue_item.pk for new in cases if new.catalogue_item is not None}
+    items = set(CatalogueItem.objects.filter(pk__in=item_ids).order_by().values_list("pk", flat=True))
+    problems: dict[int, ValidationError] = {}
+    built: list[Case] = []
+    for index, new in enumerate(cases):
+        try:
+            if new.entity is None or new.entity.pk not in visible:
+                raise ValidationError(
+                    {"entity": ValidationError(_("No entity with this identifier is registered."), "not_found")}
+                )
+            if new.catalogue_item is not None and new.catalogue_item.pk not in items:
+                raise ValidationError(
+                    {"catalogue_item": ValidationError(_("Unknown catalogue item code."), "invalid_choice")}
+                )
+            found = catalogue_item_problems(entity=new.entity, catalogue_item=new.catalogue_item)
+            if found:
+                raise ValidationError(found)
+            case = Case(
+                department=department,
+                entity=new.entity,
+                catalogue_item=new.catalogue_item,
+                severity=new.severity or (new.catalogue_item.default_severity if new.catalogue_item else ""),
+                facts=new.facts,
+                internal_notes=new.internal_notes,
+                caseworker=actor,
+            )
+            # The number is given below and unique by construction; a new draft meets the constraints (no approver,
+            # no decider, state draft); the foreign keys were checked above for the whole list.
+            case.full_clean(exclude=["number", *_FOREIGN_KEYS], validate_unique=False, validate_constraints=False)
+        except ValidationError as error:
+            problems[index] = error
+        else:
+            built.append(attribute(case, actor=actor, reason="draft created"))
+    if problems:
+        return [], problems
+    with transaction.atomic():
+        for case, number in zip(built, _next_numbers(department, timezone.localdate().year, len(built)), strict=True):
+            case.number = number
+        Case.objects.bulk_create(built)
+        history = Case.history.bulk_history_create(built, default_user=actor, default_change_reason="draft created")
+        chain.append_many(Case.history.model, [record.pk for record in history])
+        cases_grant_defaults_many(cases=built, actor=actor)
+    return built, {}
 
 
 @transaction.atomic

@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts import roles
 from cases.models import Case, CatalogueItem
@@ -318,3 +320,76 @@ def test_cases_are_opened_as_drafts_of_the_department(caseworker, tax, django_ca
 
 def test_cases_need_a_department(db):
     assert not services.may_import(UserFactory(is_staff=True, is_superuser=True), "cases")
+
+
+def test_cases_are_opened_in_bulk_numbered_in_file_order_with_history_grants_and_chain(
+    caseworker, tax, django_capture_on_commit_callbacks
+):
+    from audit import chain
+    from cases.models import CaseUserObjectPermission
+
+    firms = [EntityFactory() for _ in range(3)]
+    person = EntityFactory(person=True)
+    lines = [CASES_HEADER, *(f"{firm.uscc},tax_major_violation,,Facts {index}." for index, firm in enumerate(firms))]
+    lines.append(f"{person.id_number},tax_evasion_penalty,serious,Facts 3.")
+    job = _start(
+        _check(caseworker, lines, kind="cases"), caseworker, ImportJob.Mode.ALL, django_capture_on_commit_callbacks
+    )
+    assert (job.status, job.imported_rows) == (ImportJob.Status.DONE, 4)
+    year = timezone.localdate().year
+    cases = list(Case.objects.order_by("number"))
+    assert [case.number for case in cases] == [f"TAX-{year}-{serial:06d}" for serial in range(1, 5)]
+    assert [case.facts for case in cases] == [f"Facts {index}." for index in range(4)]
+    assert [case.entity for case in cases] == [*firms, person] and cases[3].severity == "serious"
+    for case in cases:
+        assert (case.department, case.caseworker, case.state) == (tax, caseworker, "draft")
+        record = case.history.get()
+        assert (record.history_user, record.history_change_reason) == (caseworker, "draft created")
+        assert CaseUserObjectPermission.objects.filter(content_object=case, user=caseworker).count() == 3
+    assert chain.verify() == []
+
+
+def test_a_case_row_refused_while_importing_undoes_the_whole_file(caseworker, django_capture_on_commit_callbacks):
+    firm = EntityFactory()
+    lines = [CASES_HEADER, f"{firm.uscc},tax_evasion_penalty,,Kept.", f"{firm.uscc},tax_major_violation,,Refused."]
+    job = _check(caseworker, lines, kind="cases")
+    CatalogueItem.objects.filter(code="tax_major_violation").update(is_active=False)  # retired meanwhile
+    failed = _start(job, caseworker, ImportJob.Mode.ALL, django_capture_on_commit_callbacks)
+    assert (failed.status, failed.imported_rows) == (ImportJob.Status.FAILED, 0)
+    assert "Row 3" in failed.failure
+    assert _errors(failed)[3]["catalogue_item"] == "This catalogue item is no longer in use."
+    assert not Case.objects.exists()
+
+
+def test_a_case_row_refused_while_importing_the_valid_rows_is_left_out(caseworker, django_capture_on_commit_callbacks):
+    firm = EntityFactory()
+    lines = [CASES_HEADER, f"{firm.uscc},tax_evasion_penalty,,Kept.", f"{firm.uscc},tax_major_violation,,Refused."]
+    job = _check(caseworker, lines, kind="cases")
+    CatalogueItem.objects.filter(code="tax_major_violation").update(is_active=False)
+    job = _start(job, caseworker, ImportJob.Mode.VALID, django_capture_on_commit_callbacks)
+    assert (job.status, job.imported_rows, job.invalid_rows) == (ImportJob.Status.DONE, 1, 1)
+    assert "no longer in use" in _errors(job)[3]["catalogue_item"]
+    assert Case.objects.get().facts == "Kept." and Case.objects.get().number.endswith("-000001")
+
+
+def _run_statements(actor, rows: int) -> int:
+    firms = [EntityFactory() for _ in range(rows)]
+    lines = [CASES_HEADER, *(f"{firm.uscc},tax_evasion_penalty,,Facts." for firm in firms)]
+    job = _check(actor, lines, kind="cases")
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, mode=ImportJob.Mode.ALL)
+    with CaptureQueriesContext(connection) as queries:
+        assert services.import_job_run(job_id=job.pk) == ImportJob.Status.DONE
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def test_importing_cases_takes_as_many_statements_for_100_rows_as_for_10(caseworker):
+    _run_statements(caseworker, 1)  # the department's groups and the year's counter are made on first use
+    few, many = _run_statements(caseworker, 10), _run_statements(caseworker, 100)
+
+    def others(statements):  # SQLite caps one statement's parameters, so Django splits a long insert there
+        return [sql.split(" ", 1)[0] for sql in statements if not sql.startswith("INSERT")]
+
+    assert others(many) == others(few)
+    if connection.vendor == "postgresql":
+        assert len(many) == len(few)
+    assert len(few) <= 60, len(few)
