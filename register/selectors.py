@@ -4,12 +4,17 @@ API's reads of the same visible listings (issue 19): an entity's status, the inc
 import datetime
 import difflib
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import get_language
 
+from accounts.models import Department
+from cases.selectors.publications import conduct_choices, measure_choices
 from entities.identifiers import normalize_uscc
 
 from .models import Listing
@@ -24,6 +29,42 @@ def as_uscc(query: str) -> str | None:
     """The query as a credit code if it has the shape of one (normalised like ``entities.identifiers``)."""
     code = normalize_uscc(query)
     return code if _USCC_SHAPE.fullmatch(code) else None
+
+
+# The search form's filter lists (departments, conduct categories, measures) change only when an administrator edits
+# that seeded data: cached per language under a version that ``search_filters_forget`` drops (register.signals).
+FILTERS_VERSION_KEY = "register:filters:version"
+# A bound on staleness if a change bypasses the signals (``QuerySet.update``, raw SQL).
+FILTERS_CACHE_SECONDS = 3600
+
+
+def search_filter_choices() -> dict[str, list[tuple[int, str]]]:
+    """``{"department" | "conduct" | "measure": [(pk, label), ...]}`` in the active language, from the cache.
+
+    On a miss the lists are read from the primary database (a lagging replica could otherwise put old labels back
+    into the cache right after a change)."""
+    version = cache.get(FILTERS_VERSION_KEY)
+    if version is None:
+        cache.add(FILTERS_VERSION_KEY, secrets.token_hex(8), timeout=None)
+        version = cache.get(FILTERS_VERSION_KEY)
+    key = f"register:filters:{version}:{get_language() or ''}"
+    choices = cache.get(key)
+    if choices is None:
+        querysets = {
+            "department": Department.objects.order_by("name").only("name"),
+            "conduct": conduct_choices(),
+            "measure": measure_choices(),
+        }
+        choices = {
+            name: [(row.pk, str(row)) for row in rows.using(DEFAULT_DB_ALIAS)] for name, rows in querysets.items()
+        }
+        cache.set(key, choices, timeout=FILTERS_CACHE_SECONDS)
+    return choices
+
+
+def search_filters_forget() -> None:
+    """The filter lists changed: the next search reads them afresh (in every language)."""
+    cache.delete(FILTERS_VERSION_KEY)
 
 
 def listing_search(
