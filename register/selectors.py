@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Max, Min, Q, QuerySet
 from django.utils.translation import get_language
 
 from accounts.models import Department
@@ -101,16 +101,21 @@ def listing_get(token: str, *, on: datetime.date | None = None) -> Listing | Non
     )
 
 
-def listings_current(*, chunk_size: int = 1000, on: datetime.date | None = None) -> Iterator[Listing]:
-    """Every visible listing, oldest first, read in pages by primary key (constant memory for the download)."""
-    listings = Listing.objects.visible(on).only("token", "content", "decided_on")
-    last = 0
-    while True:
-        page = list(listings.filter(pk__gt=last).order_by("pk")[:chunk_size])
-        if not page:
-            return
-        yield from page
-        last = page[-1].pk
+def listing_contents_current(*, chunk_size: int = 2000, on: datetime.date | None = None) -> Iterator[tuple[str, dict]]:
+    """Every visible listing as ``(token, public content)``, oldest first, for the bulk download.
+
+    Read in slices of ``chunk_size`` consecutive primary keys: each query reads at most that many rows whatever plan
+    the database picks, so memory stays constant and the whole read is linear in the register's size (pages of
+    ``pk > last … LIMIT n`` were sorted again from the remaining rows whenever the planner misjudged the visible
+    condition: quadratic at 1M). Tuples, not model instances: building a ``Listing`` per row was a fifth of the
+    download's time. Not one snapshot: an entry changed during the read shows as it was when its slice was read.
+    """
+    visible = Listing.objects.visible(on).values_list("token", "content")
+    bounds = Listing.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return
+    for start in range(bounds["first"], bounds["last"] + 1, chunk_size):
+        yield from visible.filter(pk__gte=start, pk__lt=start + chunk_size).order_by("pk")
 
 
 # -- The data-sharing API's reads (issue 19): the same visible listings, the same public content ---------------------
