@@ -23,7 +23,7 @@ from django.utils import timezone
 from audit.exports import SafeCSVWriter
 
 from .ftm import ftm_lines
-from .selectors import listing_contents_current
+from .selectors import listing_contents_current, listing_csv_lines_current
 
 CSV_HEADER = [
     "record_url", "name", "identifier", "entity_kind", "conduct_zh", "conduct_en", "legal_basis_zh",
@@ -57,10 +57,16 @@ def _measures(entry: dict, language: str) -> str:
     )
 
 
-def csv_rows(contents: Iterable[tuple[str, dict]], url: Callable[[str], str]) -> Iterator[list]:
-    for token, entry in contents:
-        yield [
-            url(token), entry["entity"]["name"], entry["entity"]["identifier"], entry["entity"]["kind"],
+# The version of the CSV rendering that each listing's stored line (``Listing.csv_line``) was made with. Bump it when
+# CSV_HEADER, csv_cells or audit.exports.csv_safe change what a line holds: stored lines of another version are then
+# rendered again from the content at each regeneration, until ``manage.py rebuild_register`` stores the new ones.
+CSV_FORMAT = "1"
+
+
+def csv_cells(entry: dict) -> list:
+    """The CSV cells of one listing's public content, after the record URL (CSV_HEADER's order)."""
+    return [
+        entry["entity"]["name"], entry["entity"]["identifier"], entry["entity"]["kind"],
             entry["conduct"].get("zh", ""), entry["conduct"].get("en", ""), entry["legal_basis"].get("zh", ""),
             entry["legal_basis"].get("en", ""), entry["department"], entry["document"].get("number", ""),
             entry["document"].get("date", ""), _measures(entry, "zh"), _measures(entry, "en"),
@@ -69,21 +75,40 @@ def csv_rows(contents: Iterable[tuple[str, dict]], url: Callable[[str], str]) ->
         ]  # fmt: skip
 
 
+def csv_line(entry: dict) -> str:
+    """One listing's CSV line without its first cell: ``,`` then the cells, neutralised and quoted, then CRLF."""
+    buffer = io.StringIO()
+    SafeCSVWriter(buffer).writerow(["", *csv_cells(entry)])
+    return buffer.getvalue()
+
+
+def _url_cell(url: Callable[[str], str]) -> tuple[str, str]:
+    """The record URL's CSV cell around the token. Tokens (URL-safe base64) never need quoting, and the cell begins
+    with the URL's path or base, never with the token: how the cell is written depends on the rest alone."""
+    buffer = io.StringIO()
+    SafeCSVWriter(buffer, lineterminator="").writerow([url(_PLACEHOLDER)])
+    head, _placeholder, tail = buffer.getvalue().rpartition(_PLACEHOLDER)
+    return head, tail
+
+
 def jsonl_lines(contents: Iterable[tuple[str, dict]], url: Callable[[str], str]) -> Iterator[str]:
     for token, entry in contents:
         yield json.dumps({"record_url": url(token), **entry}, ensure_ascii=False, sort_keys=True)
 
 
-def _write_csv(stream: io.TextIOBase, contents, url) -> None:
+def _write_csv(stream: io.TextIOBase, url) -> None:
     stream.write("\ufeff")  # UTF-8 with a byte-order mark: Excel then reads Chinese correctly
-    writer = SafeCSVWriter(stream)
-    writer.writerow(CSV_HEADER)
-    writer.writerows(csv_rows(contents, url))
+    SafeCSVWriter(stream).writerow(CSV_HEADER)
+    head, tail = _url_cell(url)
+    stream.writelines(
+        head + token + tail + (line if content is None else csv_line(content))
+        for token, line, content in listing_csv_lines_current(csv_format=CSV_FORMAT)
+    )
 
 
 def _write_lines(lines):
-    def write(stream: io.TextIOBase, contents, url) -> None:
-        stream.writelines(line + "\n" for line in lines(contents, url))
+    def write(stream: io.TextIOBase, url) -> None:
+        stream.writelines(line + "\n" for line in lines(listing_contents_current(), url))
 
     return write
 
@@ -155,7 +180,7 @@ def download_regenerate(fmt: str) -> Path:
             hashing = _HashingFile(raw)
             buffered = io.BufferedWriter(hashing, buffer_size=WRITE_BUFFER)
             stream = io.TextIOWrapper(buffered, encoding="utf-8", newline="", write_through=False)
-            FORMATS[fmt][2](stream, listing_contents_current(), record_urls())
+            FORMATS[fmt][2](stream, record_urls())
             stream.detach().detach()  # each layer flushes into the next; the file itself is closed by the ``with``
         os.replace(temporary, target)
     except BaseException:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import F, Max, Min, Q, QuerySet
+from django.db.models import Case, F, JSONField, Max, Min, Q, QuerySet, When
 from django.utils.translation import get_language
 
 from accounts.models import Department
@@ -101,21 +101,38 @@ def listing_get(token: str, *, on: datetime.date | None = None) -> Listing | Non
     )
 
 
-def listing_contents_current(*, chunk_size: int = 2000, on: datetime.date | None = None) -> Iterator[tuple[str, dict]]:
-    """Every visible listing as ``(token, public content)``, oldest first, for the bulk download.
+def _in_slices(values: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
+    """The rows of ``values`` (a ``values_list`` of visible listings), oldest first, read in slices of ``chunk_size``
+    consecutive primary keys.
 
-    Read in slices of ``chunk_size`` consecutive primary keys: each query reads at most that many rows whatever plan
-    the database picks, so memory stays constant and the whole read is linear in the register's size (pages of
-    ``pk > last … LIMIT n`` were sorted again from the remaining rows whenever the planner misjudged the visible
-    condition: quadratic at 1M). Tuples, not model instances: building a ``Listing`` per row was a fifth of the
-    download's time. Not one snapshot: an entry changed during the read shows as it was when its slice was read.
+    Each query reads at most that many rows whatever plan the database picks, so memory stays constant and the whole
+    read is linear in the register's size (pages of ``pk > last … LIMIT n`` were sorted again from all the remaining
+    rows whenever the planner misjudged the visible condition: quadratic at 1M). Not one snapshot: an entry changed
+    during the read shows as it was when its slice was read.
     """
-    visible = Listing.objects.visible(on).values_list("token", "content")
     bounds = Listing.objects.aggregate(first=Min("pk"), last=Max("pk"))
     if bounds["first"] is None:
         return
     for start in range(bounds["first"], bounds["last"] + 1, chunk_size):
-        yield from visible.filter(pk__gte=start, pk__lt=start + chunk_size).order_by("pk")
+        yield from values.filter(pk__gte=start, pk__lt=start + chunk_size).order_by("pk")
+
+
+def listing_contents_current(*, chunk_size: int = 2000, on: datetime.date | None = None) -> Iterator[tuple[str, dict]]:
+    """Every visible listing as ``(token, public content)``, oldest first (the JSON Lines and FollowTheMoney
+    downloads). Tuples, not model instances: building a ``Listing`` per row was a fifth of the download's time."""
+    values = Listing.objects.visible(on).values_list("token", "content")
+    return _in_slices(values, chunk_size=chunk_size)
+
+
+def listing_csv_lines_current(
+    *, csv_format: str, chunk_size: int = 2000, on: datetime.date | None = None
+) -> Iterator[tuple[str, str, dict | None]]:
+    """Every visible listing as ``(token, its CSV line, None)``, oldest first (the CSV download), or as ``(token, …,
+    public content)`` when its stored line is missing or of another ``csv_format`` than the writer's: the writer then
+    renders it from the content."""
+    stale_content = Case(When(~Q(csv_format=csv_format), then="content"), output_field=JSONField())
+    values = Listing.objects.visible(on).values_list("token", "csv_line", stale_content)
+    return _in_slices(values, chunk_size=chunk_size)
 
 
 # -- The data-sharing API's reads (issue 19): the same visible listings, the same public content ---------------------

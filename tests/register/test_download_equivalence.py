@@ -13,9 +13,9 @@ import hashlib
 import pytest
 
 import register.downloads as downloads
-from register.downloads import FORMATS, download_etag, download_path, download_regenerate
+from register.downloads import CSV_FORMAT, FORMATS, csv_line, download_etag, download_path, download_regenerate
 from register.models import Listing
-from register.selectors import listing_contents_current
+from register.selectors import listing_contents_current, listing_csv_lines_current
 from tests.factories import EntityFactory, make_id_number
 from tests.register.legacy_download import legacy_write
 
@@ -63,7 +63,8 @@ def register_set(publish):
     publish(entity=EntityFactory(name="Harbin Ice Sculpture Association", kind="other_organisation"))
     edges = [publish(entity=EntityFactory(name=f"Edge {number}")) for number in range(5)]
     for listing, content in zip(edges, _edge_contents(company.content), strict=True):
-        Listing.objects.filter(pk=listing.pk).update(content=content)
+        # As listings_refresh writes them: the content and its CSV line together.
+        Listing.objects.filter(pk=listing.pk).update(content=content, csv_line=csv_line(content))
     ended = publish(entity=EntityFactory(name="Ended Co."))
     Listing.objects.filter(pk=ended.pk).update(ended_on=ended.published_from)
     gone = publish(entity=EntityFactory(name="Gone Co."))
@@ -75,15 +76,56 @@ def register_set(publish):
 @pytest.mark.parametrize("chunk_size", [2, 2000])
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_the_download_is_byte_identical_to_the_first_writer(register_set, tmp_path, monkeypatch, fmt, chunk_size):
-    monkeypatch.setattr(
-        downloads, "listing_contents_current", functools.partial(listing_contents_current, chunk_size=chunk_size)
-    )
+    for name, reader in (("listing_contents_current", listing_contents_current),
+                         ("listing_csv_lines_current", listing_csv_lines_current)):  # fmt: skip
+        monkeypatch.setattr(downloads, name, functools.partial(reader, chunk_size=chunk_size))
     legacy = tmp_path / f"legacy.{fmt}"
     legacy_digest = legacy_write(fmt, legacy)
     written = download_regenerate(fmt).read_bytes()
     assert written == legacy.read_bytes()
     assert download_etag(fmt) == f'"{legacy_digest}"' == f'"{hashlib.sha256(written).hexdigest()}"'
     assert register_set.count() == 9
+
+
+@pytest.mark.parametrize("stored", ["missing", "of another format"])
+def test_csv_lines_not_stored_in_the_current_format_are_rendered_from_the_content(register_set, tmp_path, stored):
+    legacy = tmp_path / "legacy.csv"
+    legacy_write("csv", legacy)
+    if stored == "missing":  # as the migration leaves the listings written before it
+        Listing.objects.filter(pk__in=list(register_set.values_list("pk", flat=True)[:4])).update(
+            csv_line=None, csv_format=None
+        )
+    else:
+        Listing.objects.update(csv_line="stale", csv_format="0")
+    assert download_regenerate("csv").read_bytes() == legacy.read_bytes()
+
+
+def test_listings_store_their_csv_line_and_the_download_only_joins_them(register_set, monkeypatch, tmp_path):
+    listing = register_set.order_by("pk").first()
+    assert (listing.csv_format, listing.csv_line) == (CSV_FORMAT, csv_line(listing.content))
+    legacy = tmp_path / "legacy.csv"
+    legacy_write("csv", legacy)
+
+    def unused(entry):
+        raise AssertionError("rendered again although stored")
+
+    monkeypatch.setattr(downloads, "csv_line", unused)
+    assert download_regenerate("csv").read_bytes() == legacy.read_bytes()
+
+
+def test_the_csv_rendering_is_pinned_to_its_format_version():
+    """Changing what a line holds (columns, neutralisation, quoting) changes this digest: bump CSV_FORMAT with it, so
+    that lines stored by the old rendering are not served."""
+    entry = {
+        "entity": {"name": '=A "B", C', "identifier": "91110000000000000X", "kind": "legal_person"},
+        "conduct": {"zh": "逃税", "en": "Tax evasion"}, "legal_basis": {"zh": "法", "en": "Act"},
+        "department": "Tax bureau", "document": {"number": "No. 1", "date": "2026-11-16"},
+        "measures": [{"name": {"zh": "公示", "en": "Disclosure"}, "starts_on": "2026-11-16", "ends_on": "2029-11-16"}],
+        "published_from": "2026-11-16", "ends_on": "2029-11-16", "statement": "-1\nline", "under_objection": False,
+        "under_legal_challenge": True,
+    }  # fmt: skip
+    digest = hashlib.sha256(csv_line(entry).encode()).hexdigest()
+    assert (CSV_FORMAT, digest[:16]) == ("1", "dae4d70eb115fe22")
 
 
 def test_the_fixture_set_exercises_what_the_csv_writer_must_keep(register_set):
@@ -108,7 +150,7 @@ def test_an_empty_register_writes_the_header_only():
     )
     assert download_path("jsonl").exists() is False
     assert download_regenerate("jsonl").read_bytes() == b""
-    assert list(listing_contents_current()) == []
+    assert list(listing_contents_current()) == [] == list(listing_csv_lines_current(csv_format=CSV_FORMAT))
 
 
 def test_the_download_reads_one_query_per_slice_of_primary_keys(register_set, django_assert_num_queries):
@@ -117,3 +159,23 @@ def test_the_download_reads_one_query_per_slice_of_primary_keys(register_set, dj
     with django_assert_num_queries(1 + slices):  # the bounds, then one query per slice of 3 keys
         rows = list(listing_contents_current(chunk_size=3))
     assert [token for token, _content in rows] == list(register_set.order_by("pk").values_list("token", flat=True))
+
+
+def test_rebuild_register_csv_lines_stores_the_missing_and_outdated_lines_only(register_set, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    legacy = tmp_path / "legacy.csv"
+    legacy_write("csv", legacy)
+    ids = list(Listing.objects.order_by("pk").values_list("pk", flat=True))
+    Listing.objects.filter(pk=ids[0]).update(csv_line=None, csv_format=None)
+    Listing.objects.filter(pk=ids[1]).update(csv_line="old", csv_format="0")
+    out = StringIO()
+    call_command("rebuild_register", "--csv-lines", stdout=out)
+    assert out.getvalue().strip() == "register: 2 CSV line(s) stored"
+    for listing in Listing.objects.filter(pk__in=ids[:2]):
+        assert (listing.csv_format, listing.csv_line) == (CSV_FORMAT, csv_line(listing.content))
+    assert download_regenerate("csv").read_bytes() == legacy.read_bytes()
+    call_command("rebuild_register", "--csv-lines", stdout=out)
+    assert out.getvalue().strip().endswith("register: 0 CSV line(s) stored")

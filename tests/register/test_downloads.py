@@ -96,7 +96,7 @@ def test_the_download_is_written_in_slices(publish, monkeypatch):
 
     monkeypatch.setattr(downloads, "listing_contents_current", spy)
     downloads_regenerate()
-    assert len(read) == 6  # three formats, two listings each, one slice of keys per listing
+    assert len(read) == 4  # JSON Lines and FollowTheMoney, two listings each, one slice of keys per listing
 
 
 def test_the_language_links_switch_and_go_back(client):
