@@ -179,3 +179,12 @@ def test_rebuild_register_csv_lines_stores_the_missing_and_outdated_lines_only(r
     assert download_regenerate("csv").read_bytes() == legacy.read_bytes()
     call_command("rebuild_register", "--csv-lines", stdout=out)
     assert out.getvalue().strip().endswith("register: 0 CSV line(s) stored")
+
+
+def test_a_base_url_that_needs_quoting_or_neutralising_gives_the_same_file(register_set, tmp_path, settings):
+    settings.REGISTER_PUBLIC_BASE_URL = '=https://credit.example,gov.cn/"x"'
+    legacy = tmp_path / "legacy.csv"
+    legacy_write("csv", legacy)
+    written = download_regenerate("csv").read_bytes()
+    assert written == legacy.read_bytes()
+    assert b'"\'=https://credit.example,gov.cn/""x""/register/r/' in written
