@@ -7,15 +7,19 @@
 - **register CSV regeneration**: ``download_regenerate("csv")`` writing the whole current register; floor:
   PostgreSQL's own ``COPY … TO STDOUT (FORMAT csv)`` of the same columns into a file. Its peak RSS is measured once
   in a fresh child process — the RSS after Django is set up, then the peak during the regeneration alone (Linux
-  ``VmHWM``, reset through ``/proc/self/clear_refs`` just before; ``resource.getrusage`` gives the whole process's) —
-  and written to ``var/bench/register-<size>.json``; then the same for serving the file through the download view
-  (the peak while a client reads the whole CSV).
+  ``VmHWM``, reset through ``/proc/self/clear_refs`` just before; ``resource.getrusage`` gives the whole process's,
+  and after ``exec`` Linux carries the parent's peak into it) — with its CPU and wall time and rows per second, and
+  written to ``var/bench/register-<size>.json``; then the same for serving the file through the download view (the
+  peak while a client reads the whole CSV). The entry's row in the results carries ``rows``, ``rows_per_s`` (app and
+  floor, from their p50) and the child's figures. At M and L it runs once, without warm-up (``iterations``,
+  ``warmups``): one regeneration of 1M rows takes a minute or more, and the child process has already run one.
 
 The generator writes publications in bulk, which leaves the register's index empty, so :func:`index_generated` is a
 separate step: it gives the organisations' entries the Chinese registered name they carry in life and indexes every
 publication (``register.services.listings_refresh``).
 """
 
+import functools
 import json
 import os
 import subprocess  # nosec B404
@@ -35,6 +39,9 @@ from register.models import Listing
 from register.services import listings_refresh
 
 ROOT = Path(__file__).resolve().parents[1]
+# The whole-register regeneration runs once at these sizes (minutes at 1M), and a few times at S.
+ONE_RUN_SIZES = {"M", "L"}
+REGENERATION_ITERATIONS = 5
 OUT = ROOT / "var" / "bench"
 # The 1M database the "gen" helper prepared for everyone (/work/briefs/M_READY): measured, never written.
 SHARED_READ_ONLY = {"creditportal_bench_m"}
@@ -158,7 +165,9 @@ def _rss_of_regeneration(size: str) -> dict:
         "    return int(line.split()[1])\n"
         "before = kb('VmRSS')\n"
         "Path('/proc/self/clear_refs').write_text('5')  # reset the peak (VmHWM) to the current RSS\n"
-        "started = time.perf_counter(); path = download_regenerate('csv'); seconds = time.perf_counter() - started\n"
+        "cpu, started = time.process_time(), time.perf_counter()\n"
+        "path = download_regenerate('csv')\n"
+        "seconds, cpu = time.perf_counter() - started, time.process_time() - cpu\n"
         "peak = kb('VmHWM')\n"
         "from django.conf import settings; settings.REGISTER_RATE_LIMIT = 10**9\n"
         "from django.test import Client\n"
@@ -166,7 +175,9 @@ def _rss_of_regeneration(size: str) -> dict:
         "served_before = kb('VmRSS'); Path('/proc/self/clear_refs').write_text('5')\n"
         "served = sum(len(chunk) for chunk in client.get('/register/download/csv/').streaming_content)\n"
         "served_peak = kb('VmHWM')\n"
-        "print(json.dumps({'rows': rows, 'seconds': round(seconds, 2), 'bytes': path.stat().st_size,\n"
+        "print(json.dumps({'rows': rows, 'seconds': round(seconds, 2), 'cpu_seconds': round(cpu, 2),\n"
+        "                  'rows_per_s': round(rows / seconds), 'rows_per_s_cpu': round(rows / max(cpu, 1e-6)),\n"
+        "                  'bytes': path.stat().st_size,\n"
         "                  'rss_before_kb': before, 'rss_peak_kb': peak, 'rss_growth_kb': peak - before,\n"
         "                  'ru_maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,\n"
         "                  'download_bytes': served, 'download_rss_growth_kb': served_peak - served_before}))\n"
@@ -219,9 +230,19 @@ def scenarios(seed, client_class, *, size: str = "") -> list[dict]:
             "variants": {"app": _get(client, f"/register/r/{organisation.token}/"),
                          "floor": _floor(RECORD_SQL, [today, today, organisation.token])},
         })  # fmt: skip
-    _rss_of_regeneration(size or "S")
+    child = _rss_of_regeneration(size or "S")
+    rows = visible.count()
+    once = size.upper() in ONE_RUN_SIZES
     out.append({
         "page": "register CSV regeneration", "user": "task",
         "variants": {"app": _regenerate, "floor": _copy_floor(Path(settings.REGISTER_DOWNLOAD_ROOT) / "floor.csv")},
+        "iterations": 1 if once else REGENERATION_ITERATIONS, "warmups": 0 if once else 1,
+        "figures": functools.partial(_regeneration_figures, rows=rows, child=child),
     })  # fmt: skip
     return out
+
+
+def _regeneration_figures(row: dict, *, rows: int, child: dict) -> dict:
+    """Rows per second of the app and the floor (from their p50), and the child process's RSS and CPU figures."""
+    per_second = {name: round(rows / (row[name]["p50_ms"] / 1000)) for name in ("app", "floor") if row[name]["p50_ms"]}
+    return {"rows": rows, "rows_per_s": per_second, "peak_rss_growth_kb": child["rss_growth_kb"], "child": child}

@@ -162,24 +162,36 @@ def measure(size: str):
         scenarios = [scenario for scenario in scenarios if any(part in scenario["page"] for part in only)]
     results = {"size": size, "machine": pages.machine(), "pages": []}
     for scenario in scenarios:
-        variants = scenario["variants"]
-        for fn in variants.values():
-            for _ in range(3):
-                fn()  # warm-up
-        collected = {name: ([], None) for name in variants}
-        for _ in range(iterations):  # interleaved: app, naive, floor, app, ...
-            for name, fn in variants.items():
-                walls, probe = _time(fn, 1)
-                collected[name] = (collected[name][0] + walls, probe)
-        row = {"page": scenario["page"], "user": scenario["user"]}
-        for name, (walls, probe) in collected.items():
-            row[name] = _summary(walls, probe)
-        if "commits" in scenario:
-            row["app"]["commits"] = scenario["commits"]()
+        row = run_scenario(scenario, iterations)
         results["pages"].append(row)
         print(f"[{size}] {_line(row)}", flush=True)
     (OUT / f"results-{size}.json").write_text(json.dumps(results, indent=2, default=str))
     return 0
+
+
+def run_scenario(scenario: dict, iterations: int) -> dict:
+    """Warm up each variant, time them interleaved (app, naive, floor, app, ...) and summarise them as one row.
+
+    A scenario may ask for fewer runs than ``iterations`` (``"iterations"``) and fewer warm-ups than 3
+    (``"warmups"``): a regeneration of the whole register at 1M takes minutes.
+    """
+    variants = scenario["variants"]
+    for fn in variants.values():
+        for _ in range(scenario.get("warmups", 3)):
+            fn()  # warm-up
+    collected = {name: ([], None) for name in variants}
+    for _ in range(min(iterations, scenario.get("iterations", iterations))):
+        for name, fn in variants.items():
+            walls, probe = _time(fn, 1)
+            collected[name] = (collected[name][0] + walls, probe)
+    row = {"page": scenario["page"], "user": scenario["user"]}
+    for name, (walls, probe) in collected.items():
+        row[name] = _summary(walls, probe)
+    if "commits" in scenario:
+        row["app"]["commits"] = scenario["commits"]()
+    if "figures" in scenario:  # figures of the scenario's own (rows per second, peak RSS), given the timings
+        row.update(scenario["figures"](row))
+    return row
 
 
 def _line(row) -> str:
@@ -188,6 +200,10 @@ def _line(row) -> str:
     for other in ("naive", "floor"):
         if other in row:
             text += f"  {other} {row[other]['p50_ms']:>8} ms"
+    if "rows_per_s" in row:
+        text += f"  rows/s app {row['rows_per_s']['app']} floor {row['rows_per_s'].get('floor', '—')}"
+    if "peak_rss_growth_kb" in row:
+        text += f"  peak RSS +{row['peak_rss_growth_kb']} KB"
     return text
 
 

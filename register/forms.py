@@ -4,10 +4,17 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Department
-from cases.selectors.publications import conduct_choices, measure_choices
+from .selectors import MIN_QUERY_LENGTH, search_filter_choices
 
-from .selectors import MIN_QUERY_LENGTH
+EMPTY_CHOICE = ("", "---------")
+
+
+def _filter_field(name: str, label) -> forms.TypedChoiceField:
+    """An optional filter whose choices (pk, label) come from the cached lists, read when rendered or validated."""
+    return forms.TypedChoiceField(
+        label=label, choices=lambda: [EMPTY_CHOICE, *search_filter_choices()[name]], coerce=int, empty_value=None,
+        required=False,
+    )  # fmt: skip
 
 
 class RegisterSearchForm(forms.Form):
@@ -15,11 +22,10 @@ class RegisterSearchForm(forms.Form):
         label=_("Name or unified social credit code"), max_length=100, required=True,
         help_text=_("Any part of the name (at least 2 characters), or the full 18-character credit code."),
     )  # fmt: skip
-    department = forms.ModelChoiceField(
-        label=_("Deciding department"), queryset=Department.objects.order_by("name").only("name"), required=False
-    )
-    conduct = forms.ModelChoiceField(label=_("Conduct"), queryset=conduct_choices(), required=False)
-    measure = forms.ModelChoiceField(label=_("Measure"), queryset=measure_choices(), required=False)
+    # Their lists are cached (``selectors.search_filter_choices``): the cleaned value is the chosen row's pk.
+    department = _filter_field("department", _("Deciding department"))
+    conduct = _filter_field("conduct", _("Conduct"))
+    measure = _filter_field("measure", _("Measure"))
     decided_from = forms.DateField(
         label=_("Decided from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

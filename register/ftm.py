@@ -8,9 +8,7 @@ Only the public content is used: a natural person carries no identifier (the mas
 """
 
 import json
-from collections.abc import Iterable, Iterator
-
-from .models import Listing
+from collections.abc import Callable, Iterable, Iterator
 
 ID_PREFIX = "cn-creditportal"
 # Entity kinds (entities.models.Entity.Kind) → FollowTheMoney schemata; the rest are LegalEntity.
@@ -26,22 +24,22 @@ def _strict_add(proxy, prop: str, value) -> None:
         raise ValueError(f"FollowTheMoney rejected {proxy.schema.name}.{prop} = {value!r}")
 
 
-def listing_entities(listing: Listing, *, record_url: str) -> list:
-    """The party and the sanction of one listing, as validated FollowTheMoney entity proxies."""
+def listing_entities(token: str, entry: dict, *, record_url: str) -> list:
+    """The party and the sanction of one listing (its token and public content), as validated FollowTheMoney entity
+    proxies."""
     # Imported here: loading the library reads its whole schema model, which only the download task needs.
     from followthemoney import model
 
-    entry = listing.content
     entity = entry["entity"]
     party = model.make_entity(SCHEMA_BY_KIND.get(entity["kind"], "LegalEntity"))
     # FollowTheMoney ids allow letters, digits, "." and "-" only: a digest of the token, stable across downloads.
-    party.make_id(ID_PREFIX, listing.token, "party")
+    party.make_id(ID_PREFIX, token, "party")
     _strict_add(party, "name", entity["name"])
     _strict_add(party, "country", "cn")
     if entity["kind"] != "natural_person":
         _strict_add(party, "registrationNumber", entity["identifier"])
     sanction = model.make_entity("Sanction")
-    sanction.make_id(ID_PREFIX, listing.token)
+    sanction.make_id(ID_PREFIX, token)
     _strict_add(sanction, "entity", party.id)
     _strict_add(sanction, "authority", entry["department"])
     _strict_add(sanction, "country", "cn")
@@ -56,7 +54,7 @@ def listing_entities(listing: Listing, *, record_url: str) -> list:
     return [party, sanction]
 
 
-def ftm_lines(listings: Iterable[Listing], *, record_url) -> Iterator[str]:
-    for listing in listings:
-        for proxy in listing_entities(listing, record_url=record_url(listing)):
+def ftm_lines(contents: Iterable[tuple[str, dict]], *, record_url: Callable[[str], str]) -> Iterator[str]:
+    for token, entry in contents:
+        for proxy in listing_entities(token, entry, record_url=record_url(token)):
             yield json.dumps(proxy.to_dict(), ensure_ascii=False, sort_keys=True)

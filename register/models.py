@@ -63,6 +63,12 @@ class Listing(models.Model):
     max_end_on = models.DateField(_("latest end"))
     ended_on = models.DateField(_("ended on"), null=True)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    # The bulk download's CSV line after its first cell (the record URL, which follows the settings), rendered from
+    # ``content`` whenever the listing is written (``register.downloads.csv_line``) so that writing the whole file
+    # only joins lines; ``csv_format`` is the rendering's version, and a line of another version is not used. Null
+    # until then: SQLite adds a nullable column in place, where a default would rebuild the table (and its GIN index).
+    csv_line = models.TextField(_("CSV line"), null=True, editable=False)  # noqa: DJ001 - see above
+    csv_format = models.CharField(_("CSV format"), max_length=16, null=True, editable=False)  # noqa: DJ001
 
     objects = ListingQuerySet.as_manager()
 

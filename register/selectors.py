@@ -4,14 +4,19 @@ API's reads of the same visible listings (issue 19): an entity's status, the inc
 import datetime
 import difflib
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Case, F, JSONField, Max, Min, Q, QuerySet, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from accounts.models import Department
+from cases.selectors.publications import conduct_choices, measure_choices
 from entities.identifiers import normalize_uscc
 
 from .models import SHOWN, Listing, visible_q
@@ -26,6 +31,42 @@ def as_uscc(query: str) -> str | None:
     """The query as a credit code if it has the shape of one (normalised like ``entities.identifiers``)."""
     code = normalize_uscc(query)
     return code if _USCC_SHAPE.fullmatch(code) else None
+
+
+# The search form's filter lists (departments, conduct categories, measures) change only when an administrator edits
+# that seeded data: cached per language under a version that ``search_filters_forget`` drops (register.signals).
+FILTERS_VERSION_KEY = "register:filters:version"
+# A bound on staleness if a change bypasses the signals (``QuerySet.update``, raw SQL).
+FILTERS_CACHE_SECONDS = 3600
+
+
+def search_filter_choices() -> dict[str, list[tuple[int, str]]]:
+    """``{"department" | "conduct" | "measure": [(pk, label), ...]}`` in the active language, from the cache.
+
+    On a miss the lists are read from the primary database (a lagging replica could otherwise put old labels back
+    into the cache right after a change)."""
+    version = cache.get(FILTERS_VERSION_KEY)
+    if version is None:
+        cache.add(FILTERS_VERSION_KEY, secrets.token_hex(8), timeout=None)
+        version = cache.get(FILTERS_VERSION_KEY)
+    key = f"register:filters:{version}:{get_language() or ''}"
+    choices = cache.get(key)
+    if choices is None:
+        querysets = {
+            "department": Department.objects.order_by("name").only("name"),
+            "conduct": conduct_choices(),
+            "measure": measure_choices(),
+        }
+        choices = {
+            name: [(row.pk, str(row)) for row in rows.using(DEFAULT_DB_ALIAS)] for name, rows in querysets.items()
+        }
+        cache.set(key, choices, timeout=FILTERS_CACHE_SECONDS)
+    return choices
+
+
+def search_filters_forget() -> None:
+    """The filter lists changed: the next search reads them afresh (in every language)."""
+    cache.delete(FILTERS_VERSION_KEY)
 
 
 def listing_search(
@@ -62,16 +103,38 @@ def listing_get(token: str, *, on: datetime.date | None = None) -> Listing | Non
     )
 
 
-def listings_current(*, chunk_size: int = 1000, on: datetime.date | None = None) -> Iterator[Listing]:
-    """Every visible listing, oldest first, read in pages by primary key (constant memory for the download)."""
-    listings = Listing.objects.visible(on).only("token", "content", "decided_on")
-    last = 0
-    while True:
-        page = list(listings.filter(pk__gt=last).order_by("pk")[:chunk_size])
-        if not page:
-            return
-        yield from page
-        last = page[-1].pk
+def _in_slices(values: QuerySet, *, chunk_size: int) -> Iterator[tuple]:
+    """The rows of ``values`` (a ``values_list`` of visible listings), oldest first, read in slices of ``chunk_size``
+    consecutive primary keys.
+
+    Each query reads at most that many rows whatever plan the database picks, so memory stays constant and the whole
+    read is linear in the register's size (pages of ``pk > last … LIMIT n`` were sorted again from all the remaining
+    rows whenever the planner misjudged the visible condition: quadratic at 1M). Not one snapshot: an entry changed
+    during the read shows as it was when its slice was read.
+    """
+    bounds = Listing.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if bounds["first"] is None:
+        return
+    for start in range(bounds["first"], bounds["last"] + 1, chunk_size):
+        yield from values.filter(pk__gte=start, pk__lt=start + chunk_size).order_by("pk")
+
+
+def listing_contents_current(*, chunk_size: int = 2000, on: datetime.date | None = None) -> Iterator[tuple[str, dict]]:
+    """Every visible listing as ``(token, public content)``, oldest first (the JSON Lines and FollowTheMoney
+    downloads). Tuples, not model instances: building a ``Listing`` per row was a fifth of the download's time."""
+    values = Listing.objects.visible(on).values_list("token", "content")
+    return _in_slices(values, chunk_size=chunk_size)
+
+
+def listing_csv_lines_current(
+    *, csv_format: str, chunk_size: int = 2000, on: datetime.date | None = None
+) -> Iterator[tuple[str, str, dict | None]]:
+    """Every visible listing as ``(token, its CSV line, None)``, oldest first (the CSV download), or as ``(token, …,
+    public content)`` when its stored line is missing or of another ``csv_format`` than the writer's: the writer then
+    renders it from the content."""
+    stale_content = Case(When(~Q(csv_format=csv_format), then="content"), output_field=JSONField())
+    values = Listing.objects.visible(on).values_list("token", "csv_line", stale_content)
+    return _in_slices(values, chunk_size=chunk_size)
 
 
 # -- The data-sharing API's reads (issue 19): the same visible listings, the same public content ---------------------

@@ -53,9 +53,9 @@ def search(request):
         data = form.cleaned_data
         results = listing_search(
             query=data["q"],
-            department_id=data["department"].pk if data["department"] else None,
-            catalogue_item_id=data["conduct"].pk if data["conduct"] else None,
-            measure_type_id=data["measure"].pk if data["measure"] else None,
+            department_id=data["department"],
+            catalogue_item_id=data["conduct"],
+            measure_type_id=data["measure"],
             decided_from=data["decided_from"],
             decided_to=data["decided_to"],
         )

@@ -81,22 +81,22 @@ def test_an_unknown_format_is_a_404(client):
     assert _get(client, "xlsx").status_code == 404
 
 
-def test_the_download_is_written_in_pages(publish, django_assert_max_num_queries, monkeypatch):
+def test_the_download_is_written_in_slices(publish, monkeypatch):
     publish()
     publish(entity=EntityFactory(name="ACME Two"))
     import register.downloads as downloads
 
-    pages = []
-    real = downloads.listings_current
+    read = []
+    real = downloads.listing_contents_current
 
     def spy(**kwargs):
-        for listing in real(chunk_size=1):
-            pages.append(listing.pk)
-            yield listing
+        for token, content in real(chunk_size=1):
+            read.append(token)
+            yield token, content
 
-    monkeypatch.setattr(downloads, "listings_current", spy)
+    monkeypatch.setattr(downloads, "listing_contents_current", spy)
     downloads_regenerate()
-    assert len(pages) == 6  # three formats, two listings each, one per page
+    assert len(read) == 4  # JSON Lines and FollowTheMoney, two listings each, one slice of keys per listing
 
 
 def test_the_language_links_switch_and_go_back(client):
@@ -118,10 +118,12 @@ def test_register_pages_carry_no_csrf_token_so_shared_caches_can_keep_them(clien
 
 def test_record_urls_follow_the_public_base_url_and_the_url_pattern(settings, publish):
     """The URL around the token is resolved once per setting, not per row: it still follows a changed setting."""
-    from register.downloads import record_url
+    from register.downloads import record_urls
 
     listing = publish()
     settings.REGISTER_PUBLIC_BASE_URL = "https://credit.example.gov.cn/"
-    assert record_url(listing) == "https://credit.example.gov.cn" + reverse("register:record", args=[listing.token])
+    assert record_urls()(listing.token) == "https://credit.example.gov.cn" + reverse(
+        "register:record", args=[listing.token]
+    )
     settings.REGISTER_PUBLIC_BASE_URL = "http://other.example"
-    assert record_url(listing) == "http://other.example" + reverse("register:record", args=[listing.token])
+    assert record_urls()(listing.token) == "http://other.example" + reverse("register:record", args=[listing.token])
