@@ -20,6 +20,7 @@ from accounts.permissions import can, require
 from accounts.services import department_group
 from audit import chain
 from audit.history import attribute
+from creditportal import bulk
 from creditportal.text import text_required
 
 from ..models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
@@ -142,34 +143,11 @@ def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
     for model, values in rows.items():
         if not values:
             continue
-        _insert_grants(model, holders[model], values)
+        bulk.insert_rows(model, [holders[model], "permission", "content_object"], values)
         history = _copy_to_history(
             model, holders[model], case_pks=case_pks, reasons=reasons[model], actor=actor, when=now
         )
         chain.append_many(model.history.model, history)
-
-
-# Parameters one statement may carry where the database sets no lower limit (PostgreSQL's protocol allows 65,535).
-_MAX_PARAMS = 30_000
-
-
-def _max_params() -> int:
-    return min(connection.features.max_query_params or _MAX_PARAMS, _MAX_PARAMS)
-
-
-def _insert_grants(model, holder_field: str, values: list[tuple]) -> None:
-    """Insert ``(holder pk, permission pk, case pk)`` rows of a grant table in the order given."""
-    qn = connection.ops.quote_name
-    opts = model._meta
-    columns = ", ".join(qn(opts.get_field(name).column) for name in (holder_field, "permission", "content_object"))
-    per_statement = _max_params() // 3
-    with connection.cursor() as cursor:
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
-            placeholders = ", ".join(["(%s, %s, %s)"] * len(chunk))
-            # Table and column names come from the model, values are parameters.
-            sql = f"INSERT INTO {qn(opts.db_table)} ({columns}) VALUES {placeholders}"  # noqa: S608  # nosec B608
-            cursor.execute(sql, [value for row in chunk for value in row])
 
 
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
@@ -201,19 +179,19 @@ def _copy_to_history(model, holder_field: str, *, case_pks, reasons: dict, actor
     source = ", ".join(qn(column) for column in tracked)
     target = ", ".join(qn(column) for column in [*tracked, *(field.column for field in own)])
     pk = qn(history_opts.pk.column)
-    per_statement = _max_params() - len(reason_params) - 3
+    case_field = opts.get_field("content_object")
+    per_statement = bulk.max_rows(1) - len(reason_params) - 3
     found = []
     with connection.cursor() as cursor:
         for start in range(0, len(case_pks), per_statement):
-            chunk = case_pks[start : start + per_statement]
+            where, params = bulk.among(qn(case_field.column), case_field, case_pks[start : start + per_statement])
             # Table and column names come from the models, values are parameters.
             sql = (
                 f"INSERT INTO {qn(history_opts.db_table)} ({target}) "  # noqa: S608  # nosec B608
                 f"SELECT {source}, %s, {reason_sql}, %s, %s FROM {qn(opts.db_table)} "
-                f"WHERE {qn(opts.get_field('content_object').column)} IN ({', '.join(['%s'] * len(chunk))}) "
-                f"ORDER BY {qn(opts.pk.column)} RETURNING {pk}"
+                f"WHERE {where} ORDER BY {qn(opts.pk.column)} RETURNING {pk}"
             )
-            cursor.execute(sql, [when_sql, *reason_params, type_sql, actor.pk, *chunk])
+            cursor.execute(sql, [when_sql, *reason_params, type_sql, actor.pk, *params])
             found += sorted(row[0] for row in cursor.fetchall())
     return found
 
