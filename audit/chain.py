@@ -25,6 +25,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from creditportal import bulk
+
 GENESIS = "0" * 64
 # Arbitrary constant naming the chain's advisory lock ("audit" in ASCII).
 ADVISORY_LOCK_KEY = 0x6175646974
@@ -85,8 +87,9 @@ def _raw_rows(model, pks=None, *, after=None, limit=None):
     sql = f"SELECT * FROM {qn(model._meta.db_table)}"  # noqa: S608  # nosec B608
     conditions, params = [], []
     if pks is not None:
-        conditions.append(f"{qn(pk_column)} IN ({', '.join(['%s'] * len(pks))})")
-        params += [model._meta.pk.to_python(pk) for pk in pks]
+        condition, values = bulk.among(qn(pk_column), model._meta.pk, [model._meta.pk.to_python(pk) for pk in pks])
+        conditions.append(condition)
+        params += values
     if after is not None:
         conditions.append(f"{qn(pk_column)} > %s")
         params.append(after)
@@ -168,17 +171,19 @@ def append(model, pk, *, kind: str = "row", note: str = ""):
         return link
 
 
-def append_many(model, pks, *, kind: str = "row") -> list:
+def append_many(model, pks, *, kind: str = "row") -> None:
     """Chain many stored rows of ``model`` in the order given, as :func:`append` one by one would, in one go.
 
     For bulk inserts, which send no per-row signal (simple-history's ``bulk_history_create``): one lock, one read
-    of the head, one read of the rows, one insert of the links. Call inside the transaction that inserted them.
+    of the head, one read of the rows, one insert of the links (a plain ``INSERT ... VALUES``: the links are the
+    model's columns, ``created`` one timestamp for the batch; no model instance a link). Call inside the
+    transaction that inserted them.
     """
     from .models import ChainLink
 
     pks = [str(pk) for pk in pks]
     if not pks:
-        return []
+        return
     with transaction.atomic():
         _lock()
         prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
@@ -190,11 +195,23 @@ def append_many(model, pks, *, kind: str = "row") -> list:
         for pk in pks:
             if pk not in hashes:  # pragma: no cover - the rows were inserted just before in this transaction
                 raise RuntimeError(f"cannot chain missing row {table}:{pk}")
-            fields = {"table": table, "row_pk": pk, "kind": kind, "row_hash": hashes[pk], "note": ""}
-            link = ChainLink(prev_hash=prev, hash=link_hash(prev_hash=prev, **fields), **fields)
-            links.append(link)
-            prev = link.hash
-        return ChainLink.objects.bulk_create(links)
+            link = link_hash(prev_hash=prev, table=table, row_pk=pk, kind=kind, row_hash=hashes[pk], note="")
+            links.append((table, pk, kind, hashes[pk], prev, link, ""))
+            prev = link
+        _insert_links(links)
+
+
+_LINK_COLUMNS = ("table", "row_pk", "kind", "row_hash", "prev_hash", "hash", "note", "created")
+
+
+def _insert_links(links: list[tuple]) -> None:
+    """Insert ``(table, row_pk, kind, row_hash, prev_hash, hash, note)`` links in the order given (``seq`` order)."""
+    from django.utils import timezone
+
+    from .models import ChainLink
+
+    created = ChainLink._meta.get_field("created").get_db_prep_save(timezone.now(), connection)
+    bulk.insert_rows(ChainLink, list(_LINK_COLUMNS), [(*link, created) for link in links])
 
 
 # -- signal receivers (connected in audit.apps) -----------------------------------------------------------

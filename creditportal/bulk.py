@@ -1,0 +1,65 @@
+"""Set-based SQL for bulk writes that would cost a model instance a row (issue 25 §2).
+
+Django's ``bulk_create`` builds, prepares and binds every row as a model instance; for the grants, history rows and
+chain links of a bulk import that was most of the time. These helpers write plain columns instead. On PostgreSQL a
+list of values is sent as one array a column (``unnest``), not one placeholder a value: psycopg parses every
+placeholder of a statement in Python, which for tens of thousands of them costs more than the insert itself.
+Elsewhere (SQLite) rows go as ``VALUES`` lists, split to the database's limit on parameters.
+
+Values must be ready for the database (``field.get_db_prep_save(value, connection)`` where that changes them, e.g.
+datetimes on SQLite); table and column names come from the models, never from input.
+"""
+
+from django.db import connection
+
+# Parameters one statement carries at most where the database sets no lower limit.
+MAX_PARAMS = 30_000
+
+
+def _postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def max_rows(width: int) -> int:
+    """How many rows of ``width`` parameters one statement may carry."""
+    return max(1, min(connection.features.max_query_params or MAX_PARAMS, MAX_PARAMS) // width)
+
+
+def _array_type(field) -> str:
+    return f"{field.db_type(connection)}[]"  # a foreign key's is its target's column type
+
+
+def insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
+    """Insert ``rows`` (values in the order of ``field_names``) into ``model``'s table, in the order given.
+
+    Identity columns are numbered in that order, as ``bulk_create`` relies on too. PostgreSQL: one statement.
+    """
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    opts = model._meta
+    fields = [opts.get_field(name) for name in field_names]
+    columns = ", ".join(qn(field.column) for field in fields)
+    table = qn(opts.db_table)
+    with connection.cursor() as cursor:
+        if _postgresql():
+            arrays = ", ".join(f"%s::{_array_type(field)}" for field in fields)
+            sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608  # nosec B608
+            cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+            return
+        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        size = max_rows(len(fields))
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}"  # noqa: S608  # nosec B608
+            cursor.execute(sql, [value for row in chunk for value in row])
+
+
+def among(column_sql: str, field, values: list) -> tuple[str, list]:
+    """``column IN values`` as SQL and parameters: one array parameter on PostgreSQL, a placeholder a value elsewhere.
+
+    Callers keep ``values`` within :func:`max_rows` of one parameter a value (for SQLite).
+    """
+    if _postgresql():
+        return f"{column_sql} = ANY(%s::{_array_type(field)})", [list(values)]
+    return f"{column_sql} IN ({', '.join(['%s'] * len(values))})", list(values)

@@ -1,0 +1,56 @@
+"""``creditportal.bulk``: set-based inserts in the order given, split to the database's parameter limit."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from audit.models import ChainLink
+from creditportal import bulk
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = ["table", "row_pk", "kind", "row_hash", "prev_hash", "hash", "note"]
+
+
+def _rows(count):
+    return [("t", str(i), "row", "r" * 64, "p" * 64, f"{i:064d}", "附注 ' \" ;") for i in range(count)]
+
+
+def _insert(rows):
+    """``rows`` with their ``created`` time, prepared for the database as the helper expects."""
+    created = ChainLink._meta.get_field("created").get_db_prep_save(timezone.now(), connection)
+    bulk.insert_rows(ChainLink, [*COLUMNS, "created"], [(*row, created) for row in rows])
+
+
+def test_rows_are_inserted_in_order_with_their_values_intact():
+    _insert(_rows(7))
+    stored = list(ChainLink.objects.order_by("seq").values_list(*COLUMNS))
+    assert stored == _rows(7)  # the identity column numbers them in list order; quotes and CJK text kept
+
+
+def test_a_long_list_is_split_to_the_parameter_limit(monkeypatch):
+    monkeypatch.setattr(bulk, "MAX_PARAMS", 3 * (len(COLUMNS) + 1))  # three rows a statement where nothing caps lower
+    monkeypatch.setattr(connection.features, "max_query_params", None)
+    with CaptureQueriesContext(connection) as queries:
+        _insert(_rows(7))
+    assert list(ChainLink.objects.order_by("seq").values_list(*COLUMNS)) == _rows(7)
+    # PostgreSQL sends one array a column, whatever the length; elsewhere 3 + 3 + 1 rows.
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+
+
+def test_nothing_to_insert_sends_nothing():
+    with CaptureQueriesContext(connection) as queries:
+        _insert([])
+    assert len(queries) == 0
+
+
+def test_among_selects_exactly_the_values_given():
+    _insert(_rows(5))
+    seqs = list(ChainLink.objects.order_by("seq").values_list("seq", flat=True))
+    field = ChainLink._meta.pk
+    where, params = bulk.among(connection.ops.quote_name(field.column), field, [seqs[1], seqs[3]])
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq FROM audit_chainlink WHERE {where} ORDER BY seq", params)
+        assert [row[0] for row in cursor.fetchall()] == [seqs[1], seqs[3]]
+    assert bulk.max_rows(len(COLUMNS)) >= 1
