@@ -1,6 +1,7 @@
 """The public, hash-chained publication log with an Ed25519-signed head (issue 18).
 
-Every time a listing is published, amended or ended, :func:`log_append` adds a
+Every time a listing is published, amended or ended, :func:`log_append` (or :func:`log_append_many` for a batch,
+with the same numbering and hashes) adds a
 :class:`~register.models.PublicationEvent` whose link hash covers the previous one — the audit chain's own
 primitives (``audit.chain.link_hash`` over ``content_hash`` of the public content), with the table name
 ``register_log``. :func:`signed_head` signs the
@@ -76,6 +77,32 @@ def log_append(
             seq=last_seq + 1, token=token, event=event, on=on, content_hash=digest, prev_hash=prev,
             hash=entry_hash(prev_hash=prev, **fields), witness=witness,
         )  # fmt: skip
+
+
+def log_append_many(entries: Iterable[tuple[str, str, dict, datetime.date]]) -> list[PublicationEvent]:
+    """Append ``(token, event, content, on)`` events in order, as many :func:`log_append` calls would, in one insert.
+
+    One lock and one read of the head, then the entries are numbered and chained here exactly as ``log_append`` does
+    (so the log is the same, hash for hash); call inside the transaction that changed the listings.
+    """
+    entries = list(entries)
+    if not entries:
+        return []
+    with transaction.atomic():
+        _lock()
+        last_seq, prev = PublicationEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+        rows = []
+        for token, event, content, on in entries:
+            digest = content_hash(content)
+            hash_ = entry_hash(prev_hash=prev, token=token, event=event, on=on.isoformat(), content_digest=digest)
+            last_seq += 1
+            rows.append(
+                PublicationEvent(
+                    seq=last_seq, token=token, event=event, on=on, content_hash=digest, prev_hash=prev, hash=hash_
+                )
+            )
+            prev = hash_
+        return PublicationEvent.objects.bulk_create(rows)
 
 
 def witness_append(witness: dict) -> PublicationEvent:

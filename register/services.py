@@ -15,7 +15,7 @@ from django.utils import timezone
 from cases.selectors.publications import publication_ids_of_case, register_rows
 
 from .downloads import CSV_FORMAT, csv_line
-from .log import log_append
+from .log import log_append_many
 from .models import Listing, PublicationEvent
 
 VERSION_KEY = "register:version"
@@ -55,37 +55,89 @@ def _log_event(before: Listing | None, row) -> str | None:
     return None
 
 
+# Publications refreshed together: one read of their listings, one insert, one update, one log append per batch.
+BATCH_SIZE = 500
+_WRITTEN = [
+    "content", "name", "uscc", "natural_person", "minor", "listed", "department", "catalogue_item",
+    "decided_on", "published_from", "max_end_on", "ended_on", "updated_at", "csv_line", "csv_format",
+]  # fmt: skip
+
+
 @transaction.atomic
-def listings_refresh(*, publication_ids: Iterable[int] | None = None) -> int:
+def listings_refresh(*, publication_ids: Iterable[int] | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Write the listings of ``publication_ids`` (all when ``None``) from the publications. Returns how many.
 
-    Each publish, amend and end is appended to the public publication log (``register.log``).
+    Each publish, amend and end is appended to the public publication log (``register.log``), in the publications'
+    order. The publications are written in batches of ``batch_size`` (:func:`_refresh_batch`): a constant number of
+    statements per batch, whatever its size, so rebuilding the whole register is set-based rather than per row.
     """
-    count = 0
-    for row in register_rows(publication_ids):
-        before = (
-            Listing.objects.filter(publication_id=row.publication_id)
-            .only("token", "content", "listed", "minor", "ended_on")
-            .first()
-        )
-        event = _log_event(before, row)
-        listing, _created = Listing.objects.update_or_create(
-            publication_id=row.publication_id,
-            defaults={
-                "content": row.content, "name": row.name, "uscc": row.uscc, "natural_person": row.natural_person,
-                "minor": row.minor, "listed": row.listed, "department_id": row.department_id,
-                "catalogue_item_id": row.catalogue_item_id, "decided_on": row.decided_on,
-                "published_from": row.published_from, "max_end_on": row.max_end_on, "ended_on": row.ended_on,
-                "updated_at": timezone.now(), "csv_line": csv_line(row.content), "csv_format": CSV_FORMAT,
-            },
-        )  # fmt: skip
-        listing.measure_types.set(row.measure_type_ids)
-        if event is not None:
-            log_append(token=listing.token, event=event, content=row.content, on=timezone.localdate())
-        count += 1
+    count, batch = 0, []
+    for row in register_rows(publication_ids, chunk_size=batch_size):
+        batch.append(row)
+        if len(batch) >= batch_size:
+            count += _refresh_batch(batch)
+            batch = []
+    if batch:
+        count += _refresh_batch(batch)
     if count:
         transaction.on_commit(_changed)
     return count
+
+
+def _refresh_batch(rows: list) -> int:
+    """One read of the batch's listings, one upsert of all of them (new and changed), their measures
+    replaced, and their log events appended in the rows' order (what one ``update_or_create`` per row did).
+
+    Every listing of the batch is rewritten (``updated_at`` too, as before), so the API's sync sees a rebuild."""
+    now, today = timezone.now(), timezone.localdate()
+    existing = {
+        listing.publication_id: listing
+        for listing in Listing.objects.filter(publication_id__in=[row.publication_id for row in rows]).only(
+            "publication_id", "token", "content", "listed", "minor", "ended_on"
+        )
+    }
+    listings, events = [], []
+    for row in rows:
+        before = existing.get(row.publication_id)
+        event = _log_event(before, row)
+        kept = {} if before is None else {"token": before.token}  # else the model's default: ``new_token()``
+        listing = Listing(
+            **kept, publication_id=row.publication_id,
+            content=row.content, name=row.name, uscc=row.uscc, natural_person=row.natural_person, minor=row.minor,
+            listed=row.listed, department_id=row.department_id, catalogue_item_id=row.catalogue_item_id,
+            decided_on=row.decided_on, published_from=row.published_from, max_end_on=row.max_end_on,
+            ended_on=row.ended_on, updated_at=now, csv_line=csv_line(row.content), csv_format=CSV_FORMAT,
+        )  # fmt: skip
+        listings.append((listing, row))
+        if event is not None:
+            events.append((listing.token, event, row.content, today))
+    # One upsert for new and existing listings: Django's ``bulk_update`` (a CASE per column over every row) costs
+    # more than the per-row path it replaces. A kept token is not among the columns the upsert writes either.
+    Listing.objects.bulk_create(
+        [listing for listing, _row in listings],
+        update_conflicts=True, unique_fields=["publication"], update_fields=_WRITTEN,
+    )  # fmt: skip
+    for listing, row in listings:
+        listing.pk = listing.pk or existing[row.publication_id].pk
+    _measures_replace(listings)
+    log_append_many(events)
+    return len(rows)
+
+
+def _measures_replace(listings: list) -> None:
+    """Each listing's measures become its row's, as ``measure_types.set()`` per listing did: one read of the batch's
+    links, one delete of those no longer wanted and one insert of the missing ones (a rebuild that changes nothing
+    rewrites none)."""
+    through = Listing.measure_types.through
+    wanted = {(listing.pk, measure_type_id) for listing, row in listings for measure_type_id in row.measure_type_ids}
+    links = through.objects.filter(listing_id__in=[listing.pk for listing, _row in listings])
+    have = {(a, b): pk for pk, a, b in links.values_list("pk", "listing_id", "measuretype_id")}
+    stale = [pk for link, pk in have.items() if link not in wanted]
+    if stale:
+        through.objects.filter(pk__in=stale).delete()
+    missing = sorted(wanted - have.keys())
+    if missing:
+        through.objects.bulk_create(through(listing_id=a, measuretype_id=b) for a, b in missing)
 
 
 def listings_csv_lines_store(*, chunk_size: int = 1000) -> int:
