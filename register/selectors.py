@@ -202,7 +202,11 @@ def listings_changed(
     if removed_since is not None:
         keyed = keyed.filter(visible_q(on) | Q(updated_at__gte=removed_since))
     if after is not None:
-        keyed = keyed.filter(Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
+        # The redundant lower bound is the index's start: the OR alone made PostgreSQL scan from ``updated_since``
+        # on every page (at 1M listings, 0.3 s a page of a 10k sync).
+        keyed = keyed.filter(
+            Q(updated_at__gte=after[0]) & (Q(updated_at__gt=after[0]) | Q(updated_at=after[0], pk__gt=after[1]))
+        )
     # One table, in index order (``register_listing_sync_idx``), stopping at the page: no join here.
     page = list(keyed.order_by("updated_at", "pk")[:limit])
     for listing in page:
@@ -239,7 +243,7 @@ def _ended_by_date(rows: QuerySet, updated_since, removed_since, after, limit: i
         moment, pk = after
         day = timezone.localdate(moment)
         if _midnight(day) == moment:
-            rows = rows.filter(Q(max_end_on__gt=day) | Q(max_end_on=day, pk__gt=pk))
+            rows = rows.filter(Q(max_end_on__gte=day) & (Q(max_end_on__gt=day) | Q(max_end_on=day, pk__gt=pk)))
         else:
             rows = rows.filter(max_end_on__gt=day)
     page = list(rows.order_by("max_end_on", "pk")[:limit])
