@@ -6,9 +6,14 @@ pre-rendered CSV lines that are missing or of an older ``CSV_FORMAT`` (minutes a
 """
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from register.downloads import downloads_regenerate
+from register.models import Listing, PublicationEvent
 from register.services import listings_csv_lines_store, listings_refresh
+
+# From how many listings written a rebuild refreshes the planner's statistics of the register's tables.
+ANALYZE_FROM = 1000
 
 
 class Command(BaseCommand):
@@ -27,5 +32,15 @@ class Command(BaseCommand):
             self.stdout.write(f"register: {count} CSV line(s) stored")
             return
         count = listings_refresh()
+        if count >= ANALYZE_FROM and connection.vendor == "postgresql":
+            # Rows written in bulk leave the planner's statistics behind until autovacuum catches up: at 1M listings
+            # the API's first sync page planned for a few hundred rows (bitmap scan and sort, ~600 ms instead of <1 ms).
+            tables = [
+                Listing._meta.db_table,
+                Listing.measure_types.through._meta.db_table,
+                PublicationEvent._meta.db_table,
+            ]
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(table) for table in tables))
         files = downloads_regenerate()
         self.stdout.write(f"register: {count} listing(s), {len(files)} download file(s) written")
