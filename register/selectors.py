@@ -320,17 +320,20 @@ def _hit(index: int, listing: Listing, score: float) -> ScreeningHit:
 def _screen_postgres(visible, queries, *, candidates: int, threshold: float) -> list[ScreeningHit]:
     """One statement for every name: each probes the name trigram index (``register_listing_name_trgm``) with ``%``
     (pg_trgm's ``similarity_threshold``, 0.3 by default), then keeps the scores at or above ``threshold``."""
-    visible_sql, params = visible.values("pk").query.sql_with_params()
+    # The visibility conditions inline, on the listing's own columns: as an ``id IN (subquery)`` they carried the
+    # entity's join (publication, case) into every name's probe, twice the time at 1M (docs/performance.md).
+    query = visible.query
+    visible_sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
     sql = f"""
         SELECT q.i, l.id, similarity(UPPER(l.name), q.n) AS score
         FROM unnest(%s::int[], %s::text[]) AS q(i, n)
         CROSS JOIN LATERAL (
             SELECT id, name FROM register_listing
-            WHERE UPPER(name) %% q.n AND id IN ({visible_sql})
+            WHERE UPPER(name) %% q.n AND {visible_sql}
             ORDER BY similarity(UPPER(name), q.n) DESC, id LIMIT %s
         ) AS l
         WHERE similarity(UPPER(l.name), q.n) >= %s
-    """  # noqa: S608  # nosec B608 - the inner query is Django's own SQL with its parameters
+    """  # noqa: S608  # nosec B608 - the conditions are Django's own SQL with its parameters
     with connection.cursor() as cursor:
         cursor.execute(sql, [[i for i, _n in queries], [n for _i, n in queries], *params, candidates, threshold])
         rows = cursor.fetchall()
