@@ -64,44 +64,49 @@ def entry_hash(*, prev_hash: str, token: str, event: str, on: str, content_diges
     return link_hash(prev_hash=prev_hash, table=TABLE, row_pk=token, kind=event, row_hash=content_digest, note=on)
 
 
+def _head() -> tuple[int, str]:
+    """Take the log's lock for the rest of the transaction and read its last number and hash."""
+    _lock()
+    return PublicationEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+
+
+def _entry(
+    seq: int, prev: str, token: str, event: str, content: dict, on: datetime.date, witness: dict | None = None
+) -> PublicationEvent:
+    """The event numbered ``seq`` after the hash ``prev``: its content digest and its link hash."""
+    digest = content_hash(content)
+    hash_ = entry_hash(prev_hash=prev, token=token, event=event, on=on.isoformat(), content_digest=digest)
+    return PublicationEvent(
+        seq=seq, token=token, event=event, on=on, content_hash=digest, prev_hash=prev, hash=hash_, witness=witness
+    )
+
+
 def log_append(
     *, token: str, event: str, content: dict, on: datetime.date, witness: dict | None = None
 ) -> PublicationEvent:
     """Append one event; call inside the transaction that changed the listing (``witness``: see witness_append)."""
     with transaction.atomic():
-        _lock()
-        last_seq, prev = PublicationEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
-        digest = content_hash(content)
-        fields = {"token": token, "event": event, "on": on.isoformat(), "content_digest": digest}
-        return PublicationEvent.objects.create(
-            seq=last_seq + 1, token=token, event=event, on=on, content_hash=digest, prev_hash=prev,
-            hash=entry_hash(prev_hash=prev, **fields), witness=witness,
-        )  # fmt: skip
+        last_seq, prev = _head()
+        entry = _entry(last_seq + 1, prev, token, event, content, on, witness)
+        entry.save(force_insert=True)
+        return entry
 
 
 def log_append_many(entries: Iterable[tuple[str, str, dict, datetime.date]]) -> list[PublicationEvent]:
     """Append ``(token, event, content, on)`` events in order, as many :func:`log_append` calls would, in one insert.
 
-    One lock and one read of the head, then the entries are numbered and chained here exactly as ``log_append`` does
-    (so the log is the same, hash for hash); call inside the transaction that changed the listings.
+    One lock and one read of the head, then the entries are numbered and chained as ``log_append`` chains each (so
+    the log is the same, hash for hash); call inside the transaction that changed the listings.
     """
     entries = list(entries)
     if not entries:
         return []
     with transaction.atomic():
-        _lock()
-        last_seq, prev = PublicationEvent.objects.order_by("-seq").values_list("seq", "hash").first() or (0, GENESIS)
+        last_seq, prev = _head()
         rows = []
-        for token, event, content, on in entries:
-            digest = content_hash(content)
-            hash_ = entry_hash(prev_hash=prev, token=token, event=event, on=on.isoformat(), content_digest=digest)
-            last_seq += 1
-            rows.append(
-                PublicationEvent(
-                    seq=last_seq, token=token, event=event, on=on, content_hash=digest, prev_hash=prev, hash=hash_
-                )
-            )
-            prev = hash_
+        for offset, (token, event, content, on) in enumerate(entries, start=1):
+            rows.append(_entry(last_seq + offset, prev, token, event, content, on))
+            prev = rows[-1].hash
         return PublicationEvent.objects.bulk_create(rows)
 
 

@@ -14,7 +14,7 @@ from audit.history import attribute
 from entities.models import Entity
 
 from .. import proportionality
-from ..models import Case, CaseNumberSequence, CatalogueItem, LegalDocument, MeasureType, Sanction
+from ..models import Case, CatalogueItem, LegalDocument, MeasureType, Sanction
 from ..workflow import EDITABLE_STATES
 from .access import case_grant_defaults, cases_grant_defaults_many
 
@@ -25,11 +25,8 @@ def _require_model_permission(actor: User, codename: str) -> None:
 
 
 def _next_number(department, year: int) -> str:
-    """``TAX-2026-000123``: per department and year, gap-free (the sequence row is locked)."""
-    sequence, _created = CaseNumberSequence.objects.select_for_update().get_or_create(department=department, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{department.code}-{year}-{sequence.last:06d}"
+    """``TAX-2026-000123``: per department and year, gap-free (the counter row stays locked; :func:`_next_numbers`)."""
+    return _next_numbers(department, year, 1)[0]
 
 
 def _next_numbers(department, year: int, count: int) -> list[str]:
