@@ -57,15 +57,19 @@ def _canonical_value(value):
     return value
 
 
+def _canonical_default(value):
+    """The JSON encoder's hook for what JSON has no type for: the canonical form, else the text."""
+    canonical = _canonical_value(value)
+    return str(value) if canonical is value else canonical
+
+
 def content_hash(row: dict) -> str:
-    """SHA-256 of a row's canonical JSON: sorted keys, ISO datetimes (UTC), text for Decimal and UUID."""
-    canonical = json.dumps(
-        {key: _canonical_value(value) for key, value in row.items()},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-        default=str,
-    )
+    """SHA-256 of a row's canonical JSON: sorted keys, ISO datetimes (UTC), text for Decimal and UUID.
+
+    Only the values JSON has no type for reach Python (``_canonical_default``, called by the C encoder): text,
+    numbers and ``None`` are encoded as they are, half the time of converting every value first (issue 25).
+    """
+    canonical = json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical_default)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
