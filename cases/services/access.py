@@ -10,7 +10,7 @@ what to whom, when and why. Roles (model permissions) enable an action; these gr
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +19,7 @@ from accounts.models import User
 from accounts.permissions import can, require
 from accounts.services import department_group
 from audit import chain
-from audit.history import attribute
+from audit.history import attribute, copy_to_history
 from creditportal import bulk
 from creditportal.text import text_required
 
@@ -112,11 +112,11 @@ def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
     grant yet. ``actor`` is the person opening them (not ``None``): every history row names them.
 
     Set-based rather than through model instances (issue 25 §2: building and binding ten grants and ten history rows
-    a case as Django objects was four fifths of a bulk import's time): per grant table, one ``INSERT ... VALUES`` of
+    a case as Django objects was four fifths of a bulk import's time): per grant table, one bulk insert of
     the grants (holder, permission, case: in case order, then the order ``case_grant_defaults`` gives them), one
     ``INSERT ... SELECT`` copying them into the history table with the actor, the reason, the type ``+`` and one
-    timestamp, and their chain links by ``chain.append_many``, which reads the history rows back as stored and
-    hashes them as ``verify`` does.
+    timestamp (``audit.history.copy_to_history``), and their chain links by ``chain.append_many``, which reads the
+    history rows back as stored and hashes them as ``verify`` does.
     """
     groups: dict[tuple, object] = {}
 
@@ -144,56 +144,11 @@ def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
         if not values:
             continue
         bulk.insert_rows(model, [holders[model], "permission", "content_object"], values)
-        history = _copy_to_history(
-            model, holders[model], case_pks=case_pks, reasons=reasons[model], actor=actor, when=now
-        )
+        history = copy_to_history(
+            model, key="content_object", values=case_pks, actor=actor, when=now,
+            reason_by=(holders[model], reasons[model]),
+        )  # fmt: skip
         chain.append_many(model.history.model, history)
-
-
-HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
-
-
-def _copy_to_history(model, holder_field: str, *, case_pks, reasons: dict, actor: User, when) -> list[int]:
-    """Copy the grants of ``case_pks`` into ``model``'s history table as ``bulk_history_create`` would write them.
-
-    Each row: the grant's own columns, ``when``, the reason its holder was given (``reasons``: holder pk → reason),
-    type ``+`` (created) and ``actor``. Returns the new history rows' primary keys in insertion (grant) order.
-    """
-    qn = connection.ops.quote_name
-    opts, history_opts = model._meta, model.history.model._meta
-    tracked = [field.column for field in model.history.model.tracked_fields]
-    own = [history_opts.get_field(name) for name in HISTORY_COLUMNS]
-    written = {*tracked, *(field.column for field in own), history_opts.pk.column}
-    stored = {field.column for field in history_opts.concrete_fields}
-    if written != stored:  # a history column this copy would leave out (or invent): fail loudly, never write less
-        raise RuntimeError(f"{history_opts.db_table}: columns {sorted(stored ^ written)} not handled by the bulk copy")
-    date, reason_field, type_field, _user = own
-    holder = qn(opts.get_field(holder_field).column)
-    when_sql = date.get_db_prep_save(when, connection)
-    type_sql = type_field.get_db_prep_save("+", connection)
-    if len(set(reasons.values())) == 1:
-        reason_sql, reason_params = "%s", [reason_field.get_db_prep_save(next(iter(reasons.values())), connection)]
-    else:
-        reason_sql = f"CASE {holder}" + " WHEN %s THEN %s" * len(reasons) + " END"
-        reason_params = [value for pk, reason in reasons.items() for value in (pk, reason)]
-    source = ", ".join(qn(column) for column in tracked)
-    target = ", ".join(qn(column) for column in [*tracked, *(field.column for field in own)])
-    pk = qn(history_opts.pk.column)
-    case_field = opts.get_field("content_object")
-    per_statement = bulk.max_rows(1) - len(reason_params) - 3
-    found = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(case_pks), per_statement):
-            where, params = bulk.among(qn(case_field.column), case_field, case_pks[start : start + per_statement])
-            # Table and column names come from the models, values are parameters.
-            sql = (
-                f"INSERT INTO {qn(history_opts.db_table)} ({target}) "  # noqa: S608  # nosec B608
-                f"SELECT {source}, %s, {reason_sql}, %s, %s FROM {qn(opts.db_table)} "
-                f"WHERE {where} ORDER BY {qn(opts.pk.column)} RETURNING {pk}"
-            )
-            cursor.execute(sql, [when_sql, *reason_params, type_sql, actor.pk, *params])
-            found += sorted(row[0] for row in cursor.fetchall())
-    return found
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import require, scope
 from audit import chain
-from audit.history import attribute
+from audit.history import attribute, copy_to_history
 from entities.models import Entity
 
 from .. import proportionality
@@ -175,7 +175,8 @@ def cases_create_many(*, actor: User, cases: list[NewCase]) -> tuple[list[Case],
     Every case gets the same checks in the same order — the actor's permission to add cases and department, the
     entity in the actor's view scope, the catalogue item's problems, the model's own validation — and is written
     as ``case_create`` writes it: numbered from the same counter (one statement for the whole list, the numbers
-    contiguous in list order), a history row naming ``actor`` ("draft created") chained like any other, and the
+    contiguous in list order), a history row naming ``actor`` ("draft created", copied from the stored row by
+    ``audit.history.copy_to_history``) chained like any other, and the
     same default grants with theirs (``cases_grant_defaults_many``). Nothing is written when any case is refused:
     the problems come back by position, each a ``ValidationError`` (an entity out of scope reads as not found, as
     the 404 of ``case_create``; a refused actor refuses every position), and the opened list is then empty.
@@ -224,15 +225,17 @@ def cases_create_many(*, actor: User, cases: list[NewCase]) -> tuple[list[Case],
         except ValidationError as error:
             problems[index] = error
         else:
-            built.append(attribute(case, actor=actor, reason="draft created"))
+            built.append(case)
     if problems:
         return [], problems
     with transaction.atomic():
         for case, number in zip(built, _next_numbers(department, timezone.localdate().year, len(built)), strict=True):
             case.number = number
         Case.objects.bulk_create(built)
-        history = Case.history.bulk_history_create(built, default_user=actor, default_change_reason="draft created")
-        chain.append_many(Case.history.model, [record.pk for record in history])
+        history = copy_to_history(
+            Case, key="id", values=[case.pk for case in built], actor=actor, when=timezone.now(), reason="draft created"
+        )
+        chain.append_many(Case.history.model, history)
         cases_grant_defaults_many(cases=built, actor=actor)
     return built, {}
 

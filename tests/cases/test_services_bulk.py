@@ -220,10 +220,10 @@ def test_statements_do_not_grow_with_the_list(caseworker):
 
 
 def test_a_history_column_the_bulk_copy_does_not_fill_fails_loudly(caseworker, firm, monkeypatch):
-    """The grants' history is copied column by column: a column it would leave empty stops the import instead."""
-    from cases.services import access
+    """The cases' and grants' history is copied column by column: a column it would leave empty stops the import."""
+    from audit import history
 
-    monkeypatch.setattr(access, "HISTORY_COLUMNS", ("history_date", "history_change_reason", "history_user"))
+    monkeypatch.setattr(history, "HISTORY_COLUMNS", ("history_date", "history_change_reason", "history_user"))
     with pytest.raises(RuntimeError, match="history_type"):
         services.cases_create_many(actor=caseworker, cases=[_new(firm)])
     _nothing_written()
