@@ -56,6 +56,39 @@ def insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
             cursor.execute(sql, [value for row in chunk for value in row])
 
 
+def insert_objects(objs: list, *, key: str) -> None:
+    """Insert new model instances as :func:`insert_rows` inserts rows, then give each its primary key.
+
+    What ``bulk_create`` does, without binding every value through the query compiler: each concrete field's
+    ``pre_save`` (``auto_now_add`` times) and ``get_db_prep_save``. ``key`` names a unique field the instances
+    already carry; the primary keys are read back by it in one statement (per parameter limit).
+    """
+    if not objs:
+        return
+    opts = objs[0]._meta
+    fields = [field for field in opts.concrete_fields if not field.primary_key]
+    rows = [
+        tuple(field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields) for obj in objs
+    ]
+    insert_rows(type(objs[0]), [field.attname for field in fields], rows)
+    key_field = opts.get_field(key)
+    qn = connection.ops.quote_name
+    found = {}
+    size = max_rows(1)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), size):
+            where, params = among(
+                qn(key_field.column), key_field, [getattr(obj, key_field.attname) for obj in objs[start : start + size]]
+            )
+            # Table and column names come from the models, values are parameters.
+            sql = f"SELECT {qn(key_field.column)}, {qn(opts.pk.column)} FROM {qn(opts.db_table)} WHERE {where}"  # noqa: S608  # nosec B608
+            cursor.execute(sql, params)
+            found.update(cursor.fetchall())
+    for obj in objs:
+        obj.pk = found[getattr(obj, key_field.attname)]
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
 def _copy(cursor, sql: str, rows: list[tuple]) -> None:
     """Run ``COPY ... FROM STDIN`` with ``rows`` as one statement of Django's ``cursor``: through its execute
     wrappers and, when queries are being logged (tests, ``DEBUG``), into the query log, as ``execute`` would."""

@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.permissions import require, scope
 from audit import chain
 from audit.history import attribute, copy_to_history
+from creditportal import bulk
 from entities.models import Entity
 
 from .. import proportionality
@@ -231,7 +232,7 @@ def cases_create_many(*, actor: User, cases: list[NewCase]) -> tuple[list[Case],
     with transaction.atomic():
         for case, number in zip(built, _next_numbers(department, timezone.localdate().year, len(built)), strict=True):
             case.number = number
-        Case.objects.bulk_create(built)
+        bulk.insert_objects(built, key="number")
         history = copy_to_history(
             Case, key="id", values=[case.pk for case in built], actor=actor, when=timezone.now(), reason="draft created"
         )

@@ -54,3 +54,16 @@ def test_among_selects_exactly_the_values_given():
         cursor.execute(f"SELECT seq FROM audit_chainlink WHERE {where} ORDER BY seq", params)
         assert [row[0] for row in cursor.fetchall()] == [seqs[1], seqs[3]]
     assert bulk.max_rows(len(COLUMNS)) >= 1
+
+
+def test_insert_objects_gives_each_instance_its_stored_row():
+    links = [ChainLink(table="t", row_pk=str(i), kind="row", row_hash="r" * 64, prev_hash="p" * 64, hash=f"{i:064d}")
+             for i in range(5)]  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        bulk.insert_objects(links, key="hash")
+    assert len(queries) == 2  # the insert, the read-back of the primary keys
+    for link in links:
+        stored = ChainLink.objects.get(pk=link.pk)
+        assert (stored.row_pk, stored.hash, stored.created) == (link.row_pk, link.hash, link.created)
+        assert link.created is not None and not link._state.adding
+    assert [link.pk for link in links] == sorted(link.pk for link in links)  # numbered in list order
