@@ -25,7 +25,16 @@ from audit.services import access_log_write_many
 from cases.selectors.sharing import case_for_sharing, case_shared_summary, entity_has_case_for_sharing
 from entities.models import Entity
 from entities.selectors import entity_by_id_number, entity_by_uscc
-from register.selectors import as_uscc, listings_changed, listings_of_entity, listings_screen
+from register.selectors import (
+    SCREENING_CANDIDATES,
+    SCREENING_CHINESE_GENERIC,
+    SCREENING_LATIN_GENERIC,
+    SCREENING_THRESHOLD,
+    as_uscc,
+    listings_changed,
+    listings_of_entity,
+    listings_screen,
+)
 
 from . import serializers
 from .models import ApiCall
@@ -228,6 +237,19 @@ class CaseView(ApiView):
         return Response(summary)
 
 
+SCREENING_CONTRACT = (
+    "A query shaped like a unified social credit code is looked up exactly: its visible listings score 1.0. Any "
+    "other query is a name, compared by its screening key: the name upper-cased, punctuation removed, legal forms "
+    "and generic words removed ({words}), white space collapsed. Up to {candidates} candidates per name, best "
+    "first: the listings whose key equals the name's (score 1.0), then the listings whose keys are most similar by "
+    "trigram similarity (score from {threshold} to 1.0). Only entries visible on the public register today are "
+    "candidates; minors never are. Results refer to the queries by their index."
+).format(
+    words=", ".join([*sorted(SCREENING_LATIN_GENERIC), *SCREENING_CHINESE_GENERIC]),
+    candidates=SCREENING_CANDIDATES, threshold=SCREENING_THRESHOLD,
+)  # fmt: skip
+
+
 class ScreeningView(ApiView):
     required_scope = Scope.REGISTER_READ
     endpoint = "screening"
@@ -236,6 +258,7 @@ class ScreeningView(ApiView):
         operation_id="screening", parameters=[_PURPOSE_PARAMETER], request=serializers.ScreeningRequestSerializer,
         responses={200: serializers.ScreeningResponseSerializer, **_PROBLEMS},
         summary="Up to 1,000 names or credit codes against the public register: candidates with a score.",
+        description=SCREENING_CONTRACT,
     )  # fmt: skip
     def post(self, request):
         query = serializers.ScreeningRequestSerializer(data=request.data)

@@ -1,5 +1,6 @@
 """The data-sharing API's benchmark entries (issue 19), each beside its SQL floor: status by credit code and by
-identity number, a sanctions page of 100, screening 1,000 names, and an ``updated_since`` sync of 10k changes.
+identity number, a sanctions page of 100, screening 1,000 names (listed ones, then the same misspelt), and an
+``updated_since`` sync of 10k changes.
 
 The generator makes publications but no register listings, so the first run indexes up to ``API_BENCH_LISTINGS`` of
 them (``register.services.listings_refresh``) and registers one API client with every scope; later runs reuse them.
@@ -17,6 +18,7 @@ from cases.models import Publication
 from entities.crypto import blind_index
 from entities.models import Entity
 from register.models import Listing
+from register.screening import screening_key
 from register.services import listings_refresh
 
 API_BENCH_LISTINGS = 12_000
@@ -97,11 +99,27 @@ PAGE_SQL = f"SELECT token, content, updated_at FROM register_listing WHERE {VISI
 SINCE_SQL = (
     "SELECT token, content, updated_at FROM register_listing WHERE updated_at >= %s ORDER BY updated_at, id LIMIT 100"
 )
-SCREEN_SQL = (
-    "SELECT q.i, l.id, similarity(UPPER(l.name), q.n) FROM unnest(%s::int[], %s::text[]) AS q(i, n) "  # noqa: S608  # nosec
-    "CROSS JOIN LATERAL (SELECT id, name FROM register_listing WHERE UPPER(name) %% q.n "
-    f"AND {VISIBLE} ORDER BY similarity(UPPER(name), q.n) DESC, id LIMIT 5) AS l"
+# Screening's two statements (``register.selectors._screen_postgres``): equal keys, then the most similar keys.
+SCREEN_EXACT_SQL = (
+    "SELECT q.i, l.id FROM unnest(%s::int[], %s::text[]) AS q(i, k) CROSS JOIN LATERAL (SELECT id "  # noqa: S608  # nosec
+    f"FROM register_listing WHERE screening_key = q.k AND {VISIBLE} ORDER BY id LIMIT 5) AS l"
 )
+SCREEN_SQL = (
+    "SELECT q.i, l.id, l.score FROM unnest(%s::int[], %s::text[]) AS q(i, k) CROSS JOIN LATERAL (SELECT id, "  # noqa: S608  # nosec
+    f"similarity(screening_key, q.k) AS score FROM register_listing WHERE screening_key %% q.k AND {VISIBLE} "
+    "ORDER BY score DESC, id LIMIT 5) AS l WHERE l.score >= 0.3"
+)
+
+
+def _screen_floor(names: list[str]):
+    params = [list(range(len(names))), [screening_key(name) for name in names]]
+    return lambda: (_sql(SCREEN_EXACT_SQL, params), _sql(SCREEN_SQL, params))
+
+
+def misspelt(name: str) -> str:
+    """``name`` with one character dropped a third of the way in: like a listed name, but not equal to any."""
+    cut = len(name) // 3
+    return name[:cut] + name[cut + 1 :]
 
 
 def _sync(client, since: str):
@@ -141,6 +159,7 @@ def scenarios(seed, client_class) -> list[dict]:
     number = person.id_number
     names = list(Listing.objects.order_by("pk").values_list("name", flat=True)[:1000])
     names += [f"{name} X" for name in names][: 1000 - len(names)]
+    misspelt_names = [misspelt(name) for name in names]
     since = _since(SYNC_CHANGES)
     return [
         {"page": "api status by USCC", "user": "api", "variants": {
@@ -153,8 +172,11 @@ def scenarios(seed, client_class) -> list[dict]:
             "app": _call(client, "get", "/api/v1/sanctions?limit=100"),
             "floor": lambda: _sql(PAGE_SQL, [100])}},
         {"page": "api screening 1000", "user": "api", "variants": {
-            "app": _call(client, "post", "/api/v1/screening", {"queries": names}),
-            "floor": lambda: _sql(SCREEN_SQL, [list(range(len(names))), [n.upper() for n in names]])}},
+            "app": _call(client, "post", "/api/v1/screening", {"queries": names}), "floor": _screen_floor(names)}},
+        # The same names misspelt: none has an equal key, each is found by similarity alone.
+        {"page": "api screening 1000 misspelt", "user": "api", "variants": {
+            "app": _call(client, "post", "/api/v1/screening", {"queries": misspelt_names}),
+            "floor": _screen_floor(misspelt_names)}},
         {"page": "api updated_since 10k", "user": "api", "variants": {
             "app": _sync(client, since), "floor": _sync_floor(since)}},
     ]  # fmt: skip

@@ -20,6 +20,7 @@ from cases.selectors.publications import conduct_choices, measure_choices
 from entities.identifiers import normalize_uscc
 
 from .models import SHOWN, Listing, visible_q
+from .screening import CHINESE_GENERIC, LATIN_GENERIC, screening_key
 
 MIN_QUERY_LENGTH = 2
 # Results are capped: the register answers look-ups, it is not a way to page through everyone listed.
@@ -264,11 +265,6 @@ def listings_all_changed(*, chunk_size: int = 1000, on: datetime.date | None = N
         after = (page[-1].changed_at, page[-1].pk)
 
 
-def _normalised_name(name: str) -> str:
-    """Upper case, runs of white space as one space: what the trigram index holds (``UPPER(name)``) for a clean name."""
-    return " ".join(name.split()).upper()
-
-
 @dataclass(frozen=True)
 class ScreeningHit:
     query_index: int
@@ -282,6 +278,9 @@ class ScreeningHit:
 
 SCREENING_CANDIDATES = 5
 SCREENING_THRESHOLD = 0.3
+# The words a screening key leaves out (``register.screening``), for the API's description of the contract.
+SCREENING_LATIN_GENERIC = LATIN_GENERIC
+SCREENING_CHINESE_GENERIC = CHINESE_GENERIC
 
 
 def listings_screen(
@@ -292,9 +291,15 @@ def listings_screen(
     candidates: int = SCREENING_CANDIDATES,
     threshold: float = SCREENING_THRESHOLD,
 ) -> list[ScreeningHit]:
-    """Candidate visible listings for each name (trigram similarity of the normalised names on PostgreSQL, a
-    sequence ratio elsewhere) and each credit code (exact, score 1). ``names[i]`` and ``codes[i]`` share index ``i``;
-    an empty string is skipped."""
+    """Candidate visible listings for each name and each credit code. ``names[i]`` and ``codes[i]`` share index
+    ``i``; an empty string is skipped.
+
+    The matching contract (docs/performance.md, "Screening on a normalised key"; the API's OpenAPI description): a
+    credit code is an exact look-up (score 1). A name is compared by its screening key
+    (:func:`register.screening.screening_key`: legal forms, generic words, punctuation and case removed). Listings
+    whose key equals the name's come first, score 1; then the listings with the most similar keys (trigram
+    similarity on PostgreSQL, a sequence ratio elsewhere) at or above ``threshold``, best first, up to
+    ``candidates`` in all."""
     codes = codes or [""] * len(names)
     visible = Listing.objects.visible(on).annotate(entity_id=F("publication__case__entity_id"))
     hits = []
@@ -302,10 +307,13 @@ def listings_screen(
     if wanted_codes:
         for listing in visible.filter(uscc__in=list(wanted_codes)).only("token", "name", "uscc", "content"):
             hits.append(_hit(wanted_codes[listing.uscc], listing, 1.0))
-    queries = [(i, _normalised_name(name)) for i, name in enumerate(names) if name and not codes[i]]
+    queries = [(i, key) for i, name in enumerate(names) if name and not codes[i] and (key := screening_key(name))]
     if queries:
         screen = _screen_postgres if connection.vendor == "postgresql" else _screen_python
-        hits += screen(visible, queries, candidates=candidates, threshold=threshold)
+        ranked = screen(visible, queries, candidates=candidates, threshold=threshold)
+        listings = {listing.pk: listing for listing in visible.filter(pk__in={pk for _i, pk, _s in ranked}).only(
+            "token", "name", "content")}  # fmt: skip
+        hits += [_hit(i, listings[pk], score) for i, pk, score in ranked if pk in listings]
     return sorted(hits, key=lambda hit: (hit.query_index, -hit.score, hit.listing_id))
 
 
@@ -317,40 +325,79 @@ def _hit(index: int, listing: Listing, score: float) -> ScreeningHit:
     )  # fmt: skip
 
 
-def _screen_postgres(visible, queries, *, candidates: int, threshold: float) -> list[ScreeningHit]:
-    """One statement for every name: each probes the name trigram index (``register_listing_name_trgm``) with ``%``
-    (pg_trgm's ``similarity_threshold``, 0.3 by default), then keeps the scores at or above ``threshold``."""
+def _ranked(exact: list[tuple[int, int]], similar: list[tuple[int, int, float]], candidates: int):
+    """Per name: the listings of an equal key (score 1, by id), then the similar ones not among them (best first),
+    ``candidates`` at most. Returns ``[(query index, listing id, score)]``."""
+    out, taken = {}, set()
+    for i, pk in sorted(exact):
+        if len(out.setdefault(i, [])) < candidates:
+            out[i].append((i, pk, 1.0))
+            taken.add((i, pk))
+    for i, pk, score in sorted(similar, key=lambda row: (row[0], -row[2], row[1])):
+        if (i, pk) not in taken and len(out.setdefault(i, [])) < candidates:
+            out[i].append((i, pk, score))
+            taken.add((i, pk))
+    return [row for rows in out.values() for row in rows]
+
+
+def _screen_postgres(visible, queries, *, candidates: int, threshold: float) -> list[tuple[int, int, float]]:
+    """Equal keys for every name in one statement, through the B-tree ``register_listing_screen_eq``; then, in one
+    statement for the names whose equal keys did not fill ``candidates``, similar keys through the trigram index
+    ``register_listing_screen_trgm``: ``%`` (pg_trgm's ``similarity_threshold``, 0.3 by default) narrows, the most
+    similar are kept if at or above ``threshold``. A name with ``candidates`` equal keys is not probed: no similar key
+    could rank above them (score 1), and the probe is what costs (docs/performance.md). Both indexes are partial on
+    ``SHOWN``, which the visibility conditions imply."""
     # The visibility conditions inline, on the listing's own columns: as an ``id IN (subquery)`` they carried the
     # entity's join (publication, case) into every name's probe, twice the time at 1M (docs/performance.md).
     query = visible.query
     visible_sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
-    sql = f"""
-        SELECT q.i, l.id, similarity(UPPER(l.name), q.n) AS score
-        FROM unnest(%s::int[], %s::text[]) AS q(i, n)
+    exact_sql = f"""
+        SELECT q.i, l.id FROM unnest(%s::int[], %s::text[]) AS q(i, k)
         CROSS JOIN LATERAL (
-            SELECT id, name FROM register_listing
-            WHERE UPPER(name) %% q.n AND {visible_sql}
-            ORDER BY similarity(UPPER(name), q.n) DESC, id LIMIT %s
+            SELECT id FROM register_listing WHERE screening_key = q.k AND {visible_sql} ORDER BY id LIMIT %s
         ) AS l
-        WHERE similarity(UPPER(l.name), q.n) >= %s
+    """  # noqa: S608  # nosec B608 - the conditions are Django's own SQL with its parameters
+    similar_sql = f"""
+        SELECT q.i, l.id, l.score FROM unnest(%s::int[], %s::text[]) AS q(i, k)
+        CROSS JOIN LATERAL (
+            SELECT id, similarity(screening_key, q.k) AS score FROM register_listing
+            WHERE screening_key %% q.k AND {visible_sql}
+            ORDER BY score DESC, id LIMIT %s
+        ) AS l
+        WHERE l.score >= %s
     """  # noqa: S608  # nosec B608 - the conditions are Django's own SQL with its parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[i for i, _n in queries], [n for _i, n in queries], *params, candidates, threshold])
-        rows = cursor.fetchall()
-    listings = {listing.pk: listing for listing in visible.filter(pk__in={row[1] for row in rows}).only(
-        "token", "name", "content")}  # fmt: skip
-    return [_hit(i, listings[pk], score) for i, pk, score in rows if pk in listings]
+        cursor.execute(exact_sql, [[i for i, _k in queries], [k for _i, k in queries], *params, candidates])
+        exact = cursor.fetchall()
+        full = _full(exact, candidates)
+        rest = [(i, key) for i, key in queries if i not in full]
+        similar = []
+        if rest:
+            cursor.execute(similar_sql, [[i for i, _k in rest], [k for _i, k in rest], *params, candidates, threshold])
+            similar = cursor.fetchall()
+    return _ranked(exact, similar, candidates)
 
 
-def _screen_python(visible, queries, *, candidates: int, threshold: float) -> list[ScreeningHit]:
-    """The portable fallback (SQLite in tests): a sequence ratio over every visible name, read once."""
-    listings = list(visible.only("token", "name", "content"))
-    names = [(listing, _normalised_name(listing.name)) for listing in listings]
-    hits = []
+def _full(exact: list[tuple[int, int]], candidates: int) -> set[int]:
+    """The names whose equal keys alone fill their candidates."""
+    counts = {}
+    for i, _pk in exact:
+        counts[i] = counts.get(i, 0) + 1
+    return {i for i, count in counts.items() if count >= candidates}
+
+
+def _screen_python(visible, queries, *, candidates: int, threshold: float) -> list[tuple[int, int, float]]:
+    """The portable fallback (SQLite in tests): every visible key read once; equal keys, then a sequence ratio."""
+    keyed = list(visible.values_list("pk", "screening_key"))
+    exact, similar = [], []
     for index, query in queries:
+        equal = [(index, pk) for pk, key in keyed if key == query][:candidates]
+        exact += equal
+        if len(equal) >= candidates:
+            continue
         scored = sorted(
-            ((difflib.SequenceMatcher(None, query, name).ratio(), listing) for listing, name in names),
-            key=lambda pair: (-pair[0], pair[1].pk),
+            ((difflib.SequenceMatcher(None, query, key).ratio(), pk) for pk, key in keyed),
+            key=lambda pair: (-pair[0], pair[1]),
         )
-        hits += [_hit(index, listing, score) for score, listing in scored[:candidates] if score >= threshold]
-    return hits
+        similar += [(index, pk, score) for score, pk in scored[:candidates] if score >= threshold]
+    return _ranked(exact, similar, candidates)

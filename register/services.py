@@ -9,7 +9,7 @@ and the bulk download is regenerated in the background.
 from collections.abc import Iterable
 
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from cases.selectors.publications import publication_ids_of_case, register_rows
@@ -17,6 +17,7 @@ from cases.selectors.publications import publication_ids_of_case, register_rows
 from .downloads import CSV_FORMAT, csv_line
 from .log import log_append_many
 from .models import Listing, PublicationEvent
+from .screening import screening_key
 
 VERSION_KEY = "register:version"
 
@@ -58,7 +59,7 @@ def _log_event(before: Listing | None, row) -> str | None:
 # Publications refreshed together: one read of their listings, one insert, one update, one log append per batch.
 BATCH_SIZE = 500
 _WRITTEN = [
-    "content", "name", "uscc", "natural_person", "minor", "listed", "department", "catalogue_item",
+    "content", "name", "screening_key", "uscc", "natural_person", "minor", "listed", "department", "catalogue_item",
     "decided_on", "published_from", "max_end_on", "ended_on", "updated_at", "csv_line", "csv_format",
 ]  # fmt: skip
 
@@ -103,7 +104,8 @@ def _refresh_batch(rows: list) -> int:
         kept = {} if before is None else {"token": before.token}  # else the model's default: ``new_token()``
         listing = Listing(
             **kept, publication_id=row.publication_id,
-            content=row.content, name=row.name, uscc=row.uscc, natural_person=row.natural_person, minor=row.minor,
+            content=row.content, name=row.name, screening_key=screening_key(row.name), uscc=row.uscc,
+            natural_person=row.natural_person, minor=row.minor,
             listed=row.listed, department_id=row.department_id, catalogue_item_id=row.catalogue_item_id,
             decided_on=row.decided_on, published_from=row.published_from, max_end_on=row.max_end_on,
             ended_on=row.ended_on, updated_at=now, csv_line=csv_line(row.content), csv_format=CSV_FORMAT,
@@ -159,6 +161,47 @@ def listings_csv_lines_store(*, chunk_size: int = 1000) -> int:
             Listing.objects.bulk_update(page, ["csv_line", "csv_format"])
         count += len(page)
         last = page[-1].pk
+
+
+# Listings whose screening key is checked (and rewritten where it differs) per statement.
+KEYS_CHUNK = 5000
+
+
+def listings_screening_keys_store(*, chunk_size: int = KEYS_CHUNK, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Rewrite every listing's screening key that differs from :func:`register.screening.screening_key` of its name
+    (after migration 0008 added the column, or after the normalisation changed). Returns how many were rewritten.
+
+    The key is derived from the name alone (nothing else changes, nothing is logged, ``updated_at`` stays), so an
+    upgrade needs this rather than :func:`listings_refresh`. Keyset pages of ``chunk_size`` listings, each read as
+    (id, name, key) and written back in one statement: minutes at 1M listings (docs/performance.md)."""
+    count, last = 0, 0
+    listings = Listing.objects.using(using).order_by("pk")
+    while True:
+        page = list(listings.filter(pk__gt=last).values_list("pk", "name", "screening_key")[:chunk_size])
+        if not page:
+            return count
+        changed = [(pk, key) for pk, name, old in page if (key := screening_key(name)) != old]
+        if changed:
+            _keys_write(changed, using=using)
+        count += len(changed)
+        last = page[-1][0]
+
+
+def _keys_write(changed: list[tuple[int, str]], *, using: str) -> None:
+    connection = connections[using]
+    table = connection.ops.quote_name(Listing._meta.db_table)
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS l SET screening_key = c.k FROM unnest(%s::bigint[], %s::text[]) AS c(i, k) "  # noqa: S608  # nosec B608
+                "WHERE l.id = c.i",
+                [[pk for pk, _key in changed], [key for _pk, key in changed]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET screening_key = %s WHERE id = %s",  # noqa: S608  # nosec B608
+                [(key, pk) for pk, key in changed],
+            )
 
 
 def listings_refresh_for_case(*, case_id: int) -> int:
