@@ -48,7 +48,7 @@ class Listing(models.Model):
     content = models.JSONField(_("public content"))
     name = models.CharField(_("name"), max_length=200)
     # The name as screening compares it (``register.screening.screening_key``), written with the name. Null only
-    # between adding the column and filling it (migration 0008), for the reason ``csv_line`` is.
+    # between adding the column and filling it (migration 0007), for the reason ``csv_line`` is.
     screening_key = models.CharField(_("screening key"), max_length=200, null=True, editable=False)  # noqa: DJ001
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True, db_index=True)
     natural_person = models.BooleanField(_("natural person"))
@@ -84,7 +84,7 @@ class Listing(models.Model):
             # without GIN's pending list, which every search would read through (0004).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="register_listing_name_trgm", fastupdate=False),
             models.Index(fields=["-decided_on", "-id"], name="register_listing_order_idx"),
-            # Screening (``selectors.listings_screen``, migration 0008): equal keys first, then trigram similarity of
+            # Screening (``selectors.listings_screen``, migration 0007): equal keys first, then trigram similarity of
             # the keys, only over what can be shown (the visibility conditions imply ``SHOWN``).
             models.Index(fields=["screening_key"], name="register_listing_screen_eq", condition=SHOWN),
             GinIndex(

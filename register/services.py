@@ -169,7 +169,7 @@ KEYS_CHUNK = 5000
 
 def listings_screening_keys_store(*, chunk_size: int = KEYS_CHUNK, using: str = DEFAULT_DB_ALIAS) -> int:
     """Rewrite every listing's screening key that differs from :func:`register.screening.screening_key` of its name
-    (after migration 0008 added the column, or after the normalisation changed). Returns how many were rewritten.
+    (after migration 0007 added the column, or after the normalisation changed). Returns how many were rewritten.
 
     The key is derived from the name alone (nothing else changes, nothing is logged, ``updated_at`` stays), so an
     upgrade needs this rather than :func:`listings_refresh`. Keyset pages of ``chunk_size`` listings, each read as

@@ -124,7 +124,7 @@ def test_minors_and_listings_not_shown_are_never_candidates(publish, clock):
 def test_keys_are_stored_for_listings_written_before_the_column(publish):
     for i in range(3):
         publish(entity=EntityFactory(name=f"Ruifeng Chemical {i} Co., Ltd."))
-    Listing.objects.update(screening_key=None)  # as migration 0008 added the column
+    Listing.objects.update(screening_key=None)  # as migration 0007 added the column
     assert listings_screening_keys_store(chunk_size=2) == 3
     assert sorted(Listing.objects.values_list("screening_key", flat=True)) == [
         "RUIFENG CHEMICAL 0", "RUIFENG CHEMICAL 1", "RUIFENG CHEMICAL 2"

@@ -1,4 +1,4 @@
-"""PostgreSQL only: screening probes the screening key's indexes (register 0008; docs/performance.md)."""
+"""PostgreSQL only: screening probes the screening key's indexes (register 0007; docs/performance.md)."""
 
 import pytest
 from django.db import connection
