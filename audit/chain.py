@@ -179,29 +179,43 @@ def append_many(model, pks, *, kind: str = "row") -> None:
     """Chain many stored rows of ``model`` in the order given, as :func:`append` one by one would, in one go.
 
     For bulk inserts, which send no per-row signal (simple-history's ``bulk_history_create``): one lock, one read
-    of the head, one read of the rows, one insert of the links (a plain ``INSERT ... VALUES``: the links are the
-    model's columns, ``created`` one timestamp for the batch; no model instance a link). Call inside the
-    transaction that inserted them.
+    of the head, one read of the rows, one insert of the links (the links are the model's columns, ``created`` one
+    timestamp for the batch; no model instance a link). Call inside the transaction that inserted them.
+    """
+    pks = [str(pk) for pk in pks]
+    if not pks:
+        return
+    stored = {}
+    for start in range(0, len(pks), CHUNK_SIZE):
+        stored.update(_raw_rows(model, pks[start : start + CHUNK_SIZE]))
+    missing = [pk for pk in pks if pk not in stored]
+    if missing:  # pragma: no cover - the rows were inserted just before in this transaction
+        raise RuntimeError(f"cannot chain missing row {model._meta.db_table}:{missing[0]}")
+    append_stored([(model, [(pk, stored[pk]) for pk in pks])], kind=kind)
+
+
+def append_stored(batches, *, kind: str = "row") -> None:
+    """Chain rows whose stored content the caller already holds, as :func:`append_many` would after reading them.
+
+    ``batches``: ``(model, [(pk, {column: value as stored, primary key left out}), ...])`` in the order to chain —
+    what an ``INSERT ... RETURNING *`` of the rows gives (``audit.history.copy_to_history``), so a bulk writer needs
+    no read-back. One lock, one read of the head and one insert of the links for every batch together.
     """
     from .models import ChainLink
 
-    pks = [str(pk) for pk in pks]
-    if not pks:
+    if not any(rows for _model, rows in batches):
         return
     with transaction.atomic():
         _lock()
         prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
-        table = model._meta.db_table
-        hashes = {}
-        for start in range(0, len(pks), CHUNK_SIZE):
-            hashes.update((pk, content_hash(row)) for pk, row in _raw_rows(model, pks[start : start + CHUNK_SIZE]))
         links = []
-        for pk in pks:
-            if pk not in hashes:  # pragma: no cover - the rows were inserted just before in this transaction
-                raise RuntimeError(f"cannot chain missing row {table}:{pk}")
-            link = link_hash(prev_hash=prev, table=table, row_pk=pk, kind=kind, row_hash=hashes[pk], note="")
-            links.append((table, pk, kind, hashes[pk], prev, link, ""))
-            prev = link
+        for model, rows in batches:
+            table = model._meta.db_table
+            for pk, row in rows:
+                pk, row_hash = str(pk), content_hash(row)
+                link = link_hash(prev_hash=prev, table=table, row_pk=pk, kind=kind, row_hash=row_hash, note="")
+                links.append((table, pk, kind, row_hash, prev, link, ""))
+                prev = link
         _insert_links(links)
 
 

@@ -44,7 +44,8 @@ def copy_to_history(model, *, key: str, values: list, actor, when, reason: str =
     Each history row: the row's tracked columns as stored, ``when``, the reason, type ``+`` (created) and
     ``actor``. The reason is ``reason``, or by holder: ``reason_by = (field name, {holder pk: reason})``. No model
     instance a row (issue 25 §2: building and binding them was most of a bulk import's time). Returns the new
-    history rows' primary keys in the rows' primary-key order, for ``audit.chain.append_many``.
+    history rows as stored (``RETURNING *``: ``(pk, {column: value})``, the primary key left out) in the rows'
+    primary-key order, for ``audit.chain.append_stored``: nothing is read back to chain them.
     """
     qn = connection.ops.quote_name
     opts, history_opts = model._meta, model.history.model._meta
@@ -67,7 +68,6 @@ def copy_to_history(model, *, key: str, values: list, actor, when, reason: str =
         reason_params = [value for pk, text in reasons.items() for value in (pk, text)]
     source = ", ".join(qn(column) for column in tracked)
     target = ", ".join(qn(column) for column in [*tracked, *(field.column for field in own)])
-    pk = qn(history_opts.pk.column)
     key_field = opts.get_field(key)
     per_statement = bulk.max_rows(1) - len(reason_params) - 3
     found = []
@@ -78,8 +78,10 @@ def copy_to_history(model, *, key: str, values: list, actor, when, reason: str =
             sql = (
                 f"INSERT INTO {qn(history_opts.db_table)} ({target}) "  # noqa: S608  # nosec B608
                 f"SELECT {source}, %s, {reason_sql}, %s, %s FROM {qn(opts.db_table)} "
-                f"WHERE {where} ORDER BY {qn(opts.pk.column)} RETURNING {pk}"
+                f"WHERE {where} ORDER BY {qn(opts.pk.column)} RETURNING *"
             )
             cursor.execute(sql, [when_sql, *reason_params, type_sql, actor.pk, *params])
-            found += sorted(row[0] for row in cursor.fetchall())
+            columns = [column[0] for column in cursor.description]
+            rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+            found += sorted(((row.pop(history_opts.pk.column), row) for row in rows), key=lambda pair: pair[0])
     return found

@@ -106,17 +106,19 @@ def case_grant_defaults(*, case: Case, actor: User) -> None:
                reason=reason)  # fmt: skip
 
 
-def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
+def cases_grant_defaults_many(*, cases: list[Case], actor: User, chain_before=()) -> None:
     """:func:`case_grant_defaults` for many new cases in bulk (``cases_create_many``): the same rows, history and
     chain links, in a few statements for the whole list instead of some fifty a case. The cases are new: none holds a
-    grant yet. ``actor`` is the person opening them (not ``None``): every history row names them.
+    grant yet. ``actor`` is the person opening them (not ``None``): every history row names them. ``chain_before``:
+    batches of stored rows (``chain.append_stored``) the caller wants chained just before the grants', in the same
+    append (``cases_create_many``: the cases' own history rows).
 
     Set-based rather than through model instances (issue 25 §2: building and binding ten grants and ten history rows
     a case as Django objects was four fifths of a bulk import's time): per grant table, one bulk insert of
     the grants (holder, permission, case: in case order, then the order ``case_grant_defaults`` gives them), one
     ``INSERT ... SELECT`` copying them into the history table with the actor, the reason, the type ``+`` and one
-    timestamp (``audit.history.copy_to_history``), and their chain links by ``chain.append_many``, which reads the
-    history rows back as stored and hashes them as ``verify`` does.
+    timestamp (``audit.history.copy_to_history``, which returns them as stored), and their chain links by
+    ``chain.append_stored``, which hashes them as ``verify`` does.
     """
     groups: dict[tuple, object] = {}
 
@@ -140,6 +142,7 @@ def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
                 rows[model].append((holder.pk, permissions[codename], case.pk))
     now = timezone.now()
     case_pks = [case.pk for case in cases]
+    batches = list(chain_before)
     for model, values in rows.items():
         if not values:
             continue
@@ -148,7 +151,8 @@ def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
             model, key="content_object", values=case_pks, actor=actor, when=now,
             reason_by=(holders[model], reasons[model]),
         )  # fmt: skip
-        chain.append_many(model.history.model, history)
+        batches.append((model.history.model, history))
+    chain.append_stored(batches)
 
 
 @transaction.atomic

@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import require, scope
-from audit import chain
 from audit.history import attribute, copy_to_history
 from creditportal import bulk
 from entities.models import Entity
@@ -181,7 +180,7 @@ def cases_create_many(*, actor: User, cases: list[NewCase]) -> tuple[list[Case],
     same default grants with theirs (``cases_grant_defaults_many``). Nothing is written when any case is refused:
     the problems come back by position, each a ``ValidationError`` (an entity out of scope reads as not found, as
     the 404 of ``case_create``; a refused actor refuses every position), and the opened list is then empty.
-    Counted on PostgreSQL: 37 statements for a list of 500, where ``case_create`` takes 95 a case.
+    Counted on PostgreSQL: 24 statements for a list of 500, where ``case_create`` takes 95 a case.
     """
     if not actor.has_perm("cases.add_case"):
         return [], dict.fromkeys(range(len(cases)), ValidationError(_("You may not create this record."), "denied"))
@@ -236,8 +235,7 @@ def cases_create_many(*, actor: User, cases: list[NewCase]) -> tuple[list[Case],
         history = copy_to_history(
             Case, key="id", values=[case.pk for case in built], actor=actor, when=timezone.now(), reason="draft created"
         )
-        chain.append_many(Case.history.model, history)
-        cases_grant_defaults_many(cases=built, actor=actor)
+        cases_grant_defaults_many(cases=built, actor=actor, chain_before=[(Case.history.model, history)])
     return built, {}
 
 
