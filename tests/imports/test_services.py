@@ -98,6 +98,10 @@ def test_a_clean_file_is_imported_through_the_service_with_history_and_actor(
     for entity in Entity.objects.all():
         history = entity.history.get()
         assert (history.history_user, history.history_change_reason) == (caseworker, "registered")
+        # the history row holds the entity as stored: the same identifiers (the number still encrypted there)
+        assert (history.uscc, history.id_number, history.id_number_hash, history.created_at) == (
+            entity.uscc, entity.id_number, entity.id_number_hash, entity.created_at
+        )  # fmt: skip
     reasons = list(job.history.order_by("history_id").values_list("history_change_reason", "history_user"))
     assert reasons == [
         ("import checked", caseworker.pk),
