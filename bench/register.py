@@ -60,7 +60,7 @@ WHERE l.listed AND NOT l.minor AND l.published_from <= %s AND l.ended_on IS NULL
 # A 2-character term: its pair in ``name_grams`` (register 0007) is the whole condition, as the application sends it.
 SEARCH_PAIR_SQL = """SELECT l.token, l.content FROM register_listing l
 WHERE l.listed AND NOT l.minor AND l.published_from <= %s AND l.ended_on IS NULL AND l.max_end_on > %s
-  AND l.name_grams @> ARRAY[UPPER(%s)] ORDER BY l.decided_on DESC, l.id DESC LIMIT 20"""
+  AND l.name_grams @@ register_name_query(UPPER(%s)) ORDER BY l.decided_on DESC, l.id DESC LIMIT 20"""
 SEARCH_USCC_SQL = """SELECT l.token, l.content FROM register_listing l
 WHERE l.listed AND NOT l.minor AND l.published_from <= %s AND l.ended_on IS NULL AND l.max_end_on > %s
   AND l.uscc = %s ORDER BY l.decided_on DESC, l.id DESC LIMIT 20"""
