@@ -199,18 +199,10 @@ def _rss_of_regeneration(size: str) -> dict:
     return figures
 
 
-def scenarios(seed, client_class, *, size: str = "") -> list[dict]:
-    """The register's pages and its CSV regeneration, each with its floor (anonymous, Simplified Chinese)."""
-    if connection.settings_dict["NAME"] in SHARED_READ_ONLY:
-        print(f"[{size}] register: the shared database is read-only: nothing published", flush=True)
-    else:
-        indexed = index_generated()
-        print(f"[{size}] register: {indexed} generated publication(s) indexed", flush=True)
-    if not Listing.objects.exists():
-        print(f"[{size}] register: no publication to measure", flush=True)
-        return []
+def page_scenarios(client_class) -> list[dict]:
+    """The register's search and record pages with their floors, on the listings already indexed (``bench/profile.py``
+    profiles these too)."""
     settings.REGISTER_RATE_LIMIT = 10**9  # one client address asks for every timed page
-    settings.REGISTER_DOWNLOAD_ROOT = str(Path(tempfile.mkdtemp(prefix="bench-register-")))
     today = timezone.localdate()
     visible = Listing.objects.visible(today)
     organisation = visible.exclude(uscc="").order_by("pk").first()
@@ -235,6 +227,22 @@ def scenarios(seed, client_class, *, size: str = "") -> list[dict]:
             "variants": {"app": _get(client, f"/register/r/{organisation.token}/"),
                          "floor": _floor(RECORD_SQL, [today, today, organisation.token])},
         })  # fmt: skip
+    return out
+
+
+def scenarios(seed, client_class, *, size: str = "") -> list[dict]:
+    """The register's pages and its CSV regeneration, each with its floor (anonymous, Simplified Chinese)."""
+    if connection.settings_dict["NAME"] in SHARED_READ_ONLY:
+        print(f"[{size}] register: the shared database is read-only: nothing published", flush=True)
+    else:
+        indexed = index_generated()
+        print(f"[{size}] register: {indexed} generated publication(s) indexed", flush=True)
+    if not Listing.objects.exists():
+        print(f"[{size}] register: no publication to measure", flush=True)
+        return []
+    settings.REGISTER_DOWNLOAD_ROOT = str(Path(tempfile.mkdtemp(prefix="bench-register-")))
+    out = page_scenarios(client_class)
+    visible = Listing.objects.visible(timezone.localdate())
     child = _rss_of_regeneration(size or "S")
     rows = visible.count()
     once = size.upper() in ONE_RUN_SIZES
