@@ -3,7 +3,8 @@
 
     BENCH_DB_PREFIX=cp_pages_bench .venv/bin/python bench/profile.py S [page substring ...]
 
-(Set ``BENCH_DB_PREFIX`` as for ``make bench``: without it the shared ``creditportal_bench_<size>`` is used.)
+(Set ``BENCH_DB_PREFIX`` as for ``make bench``: without it the shared ``creditportal_bench_<size>`` is used.) The
+register's search and record pages are among them once ``make bench`` has indexed the register's listings.
 
 Uses the database ``make bench`` prepared for that size (``bench/run.py``, same settings: ``bench.settings``,
 DEBUG off), warms each page up, then samples ``PROFILE_ITER`` (default 10) requests in a row. One text report
@@ -31,11 +32,15 @@ def main(argv):
     from django.test import Client
     from pyinstrument import Profiler
 
-    from bench import pages
+    from bench import pages, register
+    from register.models import Listing
 
     iterations = int(os.environ.get("PROFILE_ITER", "10"))
     run.OUT.mkdir(parents=True, exist_ok=True)
-    for scenario in pages.scenarios(run.SEED, Client):
+    scenarios = pages.scenarios(run.SEED, Client)
+    if Listing.objects.exists():  # the register's pages, once ``make bench`` has indexed the listings
+        scenarios += register.page_scenarios(Client)
+    for scenario in scenarios:
         label = f"{scenario['page']} {scenario['user']}"
         if wanted and not any(w in label.lower() for w in wanted):
             continue

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Case, F, JSONField, Max, Min, Q, QuerySet, When
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import BooleanField, Case, Expression, F, JSONField, Max, Min, Q, QuerySet, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -70,7 +70,50 @@ def search_filters_forget() -> None:
     cache.delete(FILTERS_VERSION_KEY)
 
 
-def listing_search(
+# A term with a run of this many letters or digits gives the trigram index something to look up (``pg_trgm`` splits
+# words at anything else); a shorter one — two Chinese characters, ``LI``, ``A B`` — goes to ``name_grams``.
+_TRIGRAM_RUN = re.compile(r"[^\W_]{3}")
+
+
+class _ShortTermName(Expression):
+    """PostgreSQL: the name contains ``term``, looked up in the ``name_grams`` index (register 0007) — for a term the
+    trigram index cannot serve.
+
+    ``name_grams`` holds every character and every pair of consecutive characters of ``UPPER(name)`` (a tsvector's
+    lexemes); the term's keys (``register_name_query``: its character, or its pairs) must all be there. For a term
+    of one or two characters that *is* the condition (the pair is in the name exactly when the term is), so the
+    ``LIKE`` is folded away by the planner (``char_length(…) <= 2`` is a constant): PostgreSQL then estimates the
+    matches from its statistics of each pair, and walks the ordering index for a common pair rather than fetching
+    and sorting all its rows. A longer term (``A B``) keeps the ``LIKE`` as the exact condition. Upper-casing is the
+    database's on both sides, as for ``name__icontains``; the column is the database's own, unknown to the model,
+    hence this expression."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, term: str):
+        super().__init__()
+        self.term = term
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.get_initial_alias())
+        pattern = f"%{connection.ops.prep_for_like_query(self.term)}%"  # exactly what ``icontains`` sends
+        sql = (
+            f"({table}.name_grams @@ register_name_query(UPPER(%s)) "
+            f"AND (char_length(UPPER(%s)) <= 2 OR UPPER({table}.name::text) LIKE UPPER(%s)))"
+        )
+        return sql, [self.term, self.term, pattern]
+
+
+def _name_q(queryset: QuerySet, term: str):
+    """The name condition: ``UPPER(name) LIKE`` the term (the trigram index serves it on PostgreSQL, SQLite reads the
+    table); on PostgreSQL, a term the trigram index cannot serve goes to the ``name_grams`` index instead."""
+    if term and not _TRIGRAM_RUN.search(term) and connections[queryset.db].vendor == "postgresql":
+        return queryset.filter(_ShortTermName(term))
+    return queryset.filter(name__icontains=term)
+
+
+def _search_matches(
     *,
     query: str,
     department_id: int | None = None,
@@ -80,10 +123,9 @@ def listing_search(
     decided_to: datetime.date | None = None,
     on: datetime.date | None = None,
 ) -> QuerySet:
-    """Visible listings whose name contains ``query`` (any script), or whose credit code is ``query`` exactly."""
     listings = Listing.objects.visible(on)
     code = as_uscc(query)
-    listings = listings.filter(uscc=code) if code else listings.filter(name__icontains=query.strip())
+    listings = listings.filter(uscc=code) if code else _name_q(listings, query.strip())
     if department_id:
         listings = listings.filter(department_id=department_id)
     if catalogue_item_id:
@@ -94,7 +136,22 @@ def listing_search(
         listings = listings.filter(decided_on__gte=decided_from)
     if decided_to:
         listings = listings.filter(decided_on__lte=decided_to)
-    return listings.only("token", "content", "decided_on").order_by("-decided_on", "-id")[:MAX_RESULTS]
+    return listings
+
+
+def listing_search(**filters) -> QuerySet:
+    """Visible listings whose name contains ``query`` (any script), or whose credit code is ``query`` exactly, newest
+    decision first, at most ``MAX_RESULTS``. ``filters``: ``query`` and those of :func:`_search_matches`."""
+    return (
+        _search_matches(**filters).only("token", "content", "decided_on").order_by("-decided_on", "-id")[:MAX_RESULTS]
+    )
+
+
+def listing_search_count(**filters) -> int:
+    """How many listings :func:`listing_search` gives (at most ``MAX_RESULTS``), counted in no particular order: the
+    database stops at the cap wherever the matches come from, where counting the ordered rows first found and sorted
+    them (a common name part: thousands of rows read for a count of 200)."""
+    return _search_matches(**filters).order_by().values("pk")[:MAX_RESULTS].count()
 
 
 def listing_get(token: str, *, on: datetime.date | None = None) -> Listing | None:

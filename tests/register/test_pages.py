@@ -1,10 +1,14 @@
 """The public register's pages (issue 18): search, record, 404s, opaque URLs, caching headers, noindex, rate limit."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+import register.selectors
+import register.views
 from register.models import Listing
 from tests.factories import EntityFactory, make_id_number, make_uscc
 
@@ -153,9 +157,10 @@ def test_search_and_record_queries_do_not_grow_with_the_results(client, publish,
     listing = publish()
     for number in range(rows - 1):
         publish(entity=EntityFactory(name=f"ACME Branch {number}"))
-    # Once the filter lists are cached: count, page; the request's savepoint and its release (ATOMIC_REQUESTS).
+    # Once the filter lists are cached: the page (not full: its rows are the count); the request's savepoint and its
+    # release (ATOMIC_REQUESTS).
     _search(client, q="AC")
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         page = _search(client, q="ACME").content.decode()
     assert page.count("/register/r/") == rows
     # The listing; the savepoint and its release.
@@ -166,3 +171,30 @@ def test_search_and_record_queries_do_not_grow_with_the_results(client, publish,
 def test_listings_only_from_publications(publish):
     publish()
     assert Listing.objects.count() == 1
+
+
+def test_results_are_capped_and_counted_without_sorting(client, publish, monkeypatch):
+    """The page count is of the first results up to the cap, whichever the database meets first; the pages are the
+    newest decisions first, up to the cap."""
+    monkeypatch.setattr(register.selectors, "MAX_RESULTS", 3)
+    monkeypatch.setattr(register.views, "MAX_RESULTS", 3)
+    monkeypatch.setattr(register.views, "PAGE_SIZE", 2)
+    listings = [publish(entity=EntityFactory(name=f"ACME 华信 {number}")) for number in range(4)]
+    for number, listing in enumerate(listings):  # newest decision first: 3, 2, 1, 0
+        Listing.objects.filter(pk=listing.pk).update(decided_on=f"2026-11-1{number}")
+    for query in ("ACME", "华信"):
+        _search(client, q=query)  # the filter lists cached
+        with CaptureQueriesContext(connection) as captured:
+            first = _search(client, q=query).content.decode()
+        count_sql = next(q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"])
+        assert "ORDER BY" not in count_sql and "LIMIT 3" in count_sql, count_sql
+        assert "Page 1 of 2" in first and "Only the first 3 results are shown" in first, query
+        assert len(captured.captured_queries) == 4, captured.captured_queries  # page full: rows, count; savepoint
+        assert [listing.token in first for listing in listings] == [False, False, True, True], query
+        second = _search(client, q=query, page=2).content.decode()
+        assert [listing.token in second for listing in listings] == [False, True, False, False], query
+        assert "Page 2 of 2" in second and "Only the first 3 results are shown" in second, query
+        with CaptureQueriesContext(connection) as captured:
+            one = _search(client, q="信 3").content.decode()  # a single match: no count
+        assert [listing.token in one for listing in listings] == [False, False, False, True], query
+        assert "Page 1 of" not in one and not any("COUNT(" in q["sql"] for q in captured.captured_queries), query

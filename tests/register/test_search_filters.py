@@ -105,3 +105,31 @@ def test_a_choice_not_in_the_list_is_refused_at_its_field(client, tax):
         page = _page(client, q="ACME", department=value)
         assert "Select a valid choice." in page
         assert "/register/r/" not in page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [None, {"q": "ACME"}, {"q": "ACME", "department": "{tax}"}, {"q": "A", "department": "999999", "measure": "x"}],
+)
+def test_the_filter_lists_render_exactly_as_djangos_select(tax, data):
+    """``FilterSelect`` writes the select itself (the templates were most of the page's time): the same characters
+    as Django's ``Select`` — selection, errors' attributes, escaping of the labels."""
+    from django import forms
+
+    from register.forms import FilterSelect, RegisterSearchForm
+
+    DepartmentFactory(code="RND", name='R&D <"bureau">')
+    if data and "department" in data:
+        data = {**data, "department": data["department"].format(tax=tax.pk)}
+    form = RegisterSearchForm(data)
+    if data:
+        form.is_valid()
+    for name in ("department", "conduct", "measure"):
+        field = form[name]
+        assert isinstance(field.field.widget, FilterSelect)
+        ours = str(field)
+        field.field.widget.__class__ = forms.Select
+        assert ours == str(field), name
+    assert "R&amp;D &lt;&quot;bureau&quot;&gt;" in str(form["department"])
+    if data and data.get("department") == str(tax.pk):
+        assert f'<option value="{tax.pk}" selected>' in str(form["department"])
