@@ -85,7 +85,7 @@ class Listing(models.Model):
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="register_listing_name_trgm", fastupdate=False),
             # Terms too short for trigrams (``华信``) use ``register_listing_name_grams``, a GIN index on the generated
             # column ``name_grams`` (each character and character pair of ``UPPER(name)``): PostgreSQL only, and in
-            # the database only (0007; the model does not declare the column, ``selectors._ShortTermName`` reads it).
+            # the database only (0008; the model does not declare the column, ``selectors._ShortTermName`` reads it).
             models.Index(fields=["-decided_on", "-id"], name="register_listing_order_idx"),
             # Screening (``selectors.listings_screen``, migration 0007): equal keys first, then trigram similarity of
             # the keys, only over what can be shown (the visibility conditions imply ``SHOWN``).

@@ -76,7 +76,7 @@ _TRIGRAM_RUN = re.compile(r"[^\W_]{3}")
 
 
 class _ShortTermName(Expression):
-    """PostgreSQL: the name contains ``term``, looked up in the ``name_grams`` index (register 0007) — for a term the
+    """PostgreSQL: the name contains ``term``, looked up in the ``name_grams`` index (register 0008) — for a term the
     trigram index cannot serve.
 
     ``name_grams`` holds every character and every pair of consecutive characters of ``UPPER(name)`` (a tsvector's

@@ -47,7 +47,7 @@ def test_the_trigram_index_has_no_pending_list():
         assert "fastupdate=off" in (cursor.fetchone()[0] or [])
 
 
-# -- Terms too short for trigrams: the name_grams index (register 0007) ---------------------------------------------
+# -- Terms too short for trigrams: the name_grams index (register 0008) ---------------------------------------------
 
 
 def _search_plan(query: str) -> str:

@@ -1,6 +1,6 @@
 """Name search by terms too short for trigrams (issue 18): one or two characters, Chinese, Latin or mixed.
 
-On PostgreSQL these go through the ``name_grams`` index (register 0007) and the exact ``LIKE``; on SQLite through
+On PostgreSQL these go through the ``name_grams`` index (register 0008) and the exact ``LIKE``; on SQLite through
 the ``LIKE`` alone. The same answers either way (the plans are in ``test_search_pg.py``).
 """
 

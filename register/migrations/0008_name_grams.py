@@ -71,6 +71,6 @@ def remove(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("register", "0006_listing_csv_line")]
+    dependencies = [("register", "0007_listing_screening_key")]
 
     operations = [migrations.RunPython(add, remove)]
