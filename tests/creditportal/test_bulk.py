@@ -54,3 +54,23 @@ def test_among_selects_exactly_the_values_given():
         cursor.execute(f"SELECT seq FROM audit_chainlink WHERE {where} ORDER BY seq", params)
         assert [row[0] for row in cursor.fetchall()] == [seqs[1], seqs[3]]
     assert bulk.max_rows(len(COLUMNS)) >= 1
+
+
+def test_shared_columns_go_once_and_the_rows_come_back_as_stored():
+    created = ChainLink._meta.get_field("created").get_db_prep_save(timezone.now(), connection)
+    rows = [(str(i), "r" * 64, "p" * 64, f"{i:064d}") for i in range(5)]
+    constants = {"table": "t", "kind": "row", "note": "附注 ' \" ;", "created": created}
+    stored = bulk.insert_rows(ChainLink, ["row_pk", "row_hash", "prev_hash", "hash"], rows, constants=constants,
+                              returning=True)  # fmt: skip
+    assert list(ChainLink.objects.order_by("seq").values_list(*COLUMNS)) == [
+        ("t", row_pk, "row", row_hash, prev, hash_, "附注 ' \" ;") for row_pk, row_hash, prev, hash_ in rows
+    ]
+    # RETURNING * hands back what a plain SELECT * reads, in key order.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM audit_chainlink ORDER BY seq")
+        names = [column[0] for column in cursor.description]
+        assert stored == [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def test_returning_nothing_to_insert_is_an_empty_list():
+    assert bulk.insert_rows(ChainLink, COLUMNS, [], returning=True) == []
