@@ -54,7 +54,7 @@ def insert_rows(
     with connection.cursor() as cursor:
         if _postgresql():
             arrays = ", ".join(f"%s::{_array_type(field)}" for field in fields)
-            values = "".join(f", %s::{field.db_type(connection)}" for field in shared)
+            values = "".join(f", %s::{_scalar_type(field)}" for field in shared)
             # Table and column names come from the models, values are parameters.
             sql = f"INSERT INTO {table} ({columns}) SELECT u.*{values} FROM unnest({arrays}) AS u{suffix}"  # noqa: S608  # nosec B608
             cursor.execute(sql, [*constants.values(), *(list(column) for column in zip(*rows, strict=True))])
@@ -72,6 +72,13 @@ def insert_rows(
     # SQLite returns the rows in no particular order; identity columns number them in the order inserted.
     pk_column = opts.pk.column
     return sorted(stored, key=lambda row: row[pk_column])
+
+
+def _scalar_type(field) -> str:
+    """The cast of a shared value: text for character columns, whose insert then checks the length (an explicit cast
+    to ``varchar(n)`` would cut a longer value silently), else the column's type."""
+    db_type = field.db_type(connection)
+    return "text" if db_type.startswith("varchar") else db_type
 
 
 def _fetched(cursor) -> list[dict]:

@@ -74,3 +74,15 @@ def test_shared_columns_go_once_and_the_rows_come_back_as_stored():
 
 def test_returning_nothing_to_insert_is_an_empty_list():
     assert bulk.insert_rows(ChainLink, COLUMNS, [], returning=True) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce lengths")
+def test_a_shared_value_too_long_for_its_column_is_refused_not_cut():
+    from django.db import DataError, transaction
+
+    created = ChainLink._meta.get_field("created").get_db_prep_save(timezone.now(), connection)
+    constants = {"table": "t" * 101, "kind": "row", "note": "", "created": created}
+    with pytest.raises(DataError), transaction.atomic():
+        bulk.insert_rows(ChainLink, ["row_pk", "row_hash", "prev_hash", "hash"], [("1", "r", "p", "h")],
+                         constants=constants)  # fmt: skip
+    assert not ChainLink.objects.exists()
