@@ -31,6 +31,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("The client is not active."))
         api_token_touch(token, now=now)
         request.api_client = client
+        request.api_actor_roles = token.account_roles  # for the access log, read with the token
         return client.account, token
 
     def authenticate_header(self, request):

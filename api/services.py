@@ -17,6 +17,7 @@ from accounts import roles
 from accounts.models import Department, User
 from accounts.services import department_group
 from audit.history import attribute
+from audit.services import access_log_roles_of, access_log_roles_subquery
 
 from .models import ApiClient, ApiToken, validate_scopes
 
@@ -126,17 +127,25 @@ def api_token_revoke(*, token: ApiToken, actor: User, reason: str) -> ApiToken:
 
 
 def api_token_find(bearer: str) -> ApiToken | None:
-    """The token whose secret ``bearer`` carries (any state), or ``None``; compared in constant time."""
+    """The token whose secret ``bearer`` carries (any state), or ``None``; compared in constant time. Its
+    ``account_roles`` are the client account's roles as the access log names them (``audit.services``)."""
     parts = (bearer or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
         return None
-    token = ApiToken.objects.select_related("client__account", "client__department").filter(prefix=parts[1]).first()
+    # The client, its account, and the account's roles for the access log: one query.
+    token = (
+        ApiToken.objects.select_related("client__account")
+        .annotate(joined_roles=access_log_roles_subquery("client__account_id"))
+        .filter(prefix=parts[1])
+        .first()
+    )
     try:
         digest = _digest(parts[2])
     except UnicodeEncodeError:
         return None
     if token is None or not hmac.compare_digest(token.secret_hash, digest):
         return None
+    token.account_roles = access_log_roles_of(token.joined_roles)
     return token
 
 

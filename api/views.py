@@ -8,20 +8,25 @@ account and department and the purpose, before the answer leaves; each authentic
 import base64
 import binascii
 import datetime
+import functools
 import json
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
+from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
 from audit.models import API_FIELD_PREFIX, AccessLog
-from audit.services import access_log_write_many
+from audit.services import access_log_write_ids
 from cases.selectors.sharing import case_for_sharing, case_shared_summary, entity_has_case_for_sharing
 from entities.models import Entity
 from entities.selectors import entity_by_id_number, entity_by_uscc
@@ -63,18 +68,19 @@ class ApiView(APIView):
             )  # fmt: skip
         request.api_purpose = purpose
 
-    def touch(self, request, targets) -> None:
-        """One access-log row per record read, written before the answer leaves (no row, no answer)."""
-        targets = list(targets)
-        if not targets:
+    def touch(self, request, model, ids) -> None:
+        """One access-log row per record read (``model``, by id), written before the answer leaves (no row, no
+        answer). The account's roles come with the token (``api_token_find``): no query of their own."""
+        ids = list(ids)
+        if not ids:
             return
         with translation.override(settings.LANGUAGE_CODE):
             purpose = str(Purpose(request.api_purpose).label)
-        access_log_write_many(
-            actor=request.api_client.account, action=AccessLog.Action.VIEW, targets=targets, purpose=purpose,
-            field=f"{API_FIELD_PREFIX}{self.endpoint}", request=request,
+        access_log_write_ids(
+            actor=request.api_client.account, action=AccessLog.Action.VIEW, model=model, ids=ids, purpose=purpose,
+            field=f"{API_FIELD_PREFIX}{self.endpoint}", request=request, actor_roles=request.api_actor_roles,
         )  # fmt: skip
-        request.api_touched += len(targets)
+        request.api_touched += len(ids)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -84,7 +90,10 @@ class ApiView(APIView):
                 client=client, endpoint=self.endpoint, purpose=getattr(request, "api_purpose", ""),
                 status_code=response.status_code, entities=getattr(request, "api_touched", 0),
             )  # fmt: skip
-        response["Cache-Control"] = "no-store"
+        patch_cache_control(response, no_store=True, private=True)
+        # DRF made the client's account the request's user; the site's middleware must not take it for a signed-in
+        # person on the way out: the sliding session would create a session row and cookie for every call.
+        request._request.user = AnonymousUser()
         return response
 
 
@@ -121,7 +130,7 @@ class StatusView(ApiView):
             # Unknown, or registered but neither on the public register nor in a case the client may see: the same
             # answer byte for byte, and no access-log row (nothing about anyone was shown).
             return Response(dict(_STATUS_NOT_FOUND))
-        self.touch(request, [entity])
+        self.touch(request, Entity, [entity.pk])
         return Response({
             "found": True,
             "entity": {"name": entity.name, "kind": entity.kind, "identifier": entity.display_identifier},
@@ -199,24 +208,35 @@ class SanctionsView(ApiView):
         removals = updated_since is not None or after is not None
         started = timezone.now()
         page = listings_changed(
-            updated_since=updated_since, after=after, limit=data["limit"], removals=removals, removed_since=since
-        )
+            updated_since=updated_since, after=after, limit=data["limit"], removals=removals, removed_since=since,
+            content_as_text=True,
+        )  # fmt: skip
         shown = [listing for listing in page if not listing.removed]
-        self.touch(request, _entities(shown))  # a tombstone shows nobody's data: no access-log row
+        self.touch(request, Entity, _entity_ids(shown))  # a tombstone shows nobody's data: no access-log row
         since = since or started
-        return Response({
-            "results": [_tombstone(listing) if listing.removed else _sync_entry(listing) for listing in page],
-            "next_cursor": _cursor_encode(page[-1], since) if len(page) == data["limit"] else None,
-        })  # fmt: skip
+        next_cursor = _cursor_encode(page[-1], since) if len(page) == data["limit"] else None
+        # What the JSON renderer would write, but each entry's content spliced in as the database holds it (valid JSON
+        # already): a page of 100 no longer parses and re-encodes 100 contents.
+        results = ",".join(_json(_tombstone(listing)) if listing.removed else _sync_entry(listing) for listing in page)
+        body = f'{{"results":[{results}],"next_cursor":{_json(next_cursor)}}}'
+        return HttpResponse(body, content_type="application/json")
 
 
-def _sync_entry(listing) -> dict:
-    return {"id": listing.token, "updated_at": listing.changed_at, "removed": False, "entry": listing.content}
+# The JSON renderer's encoding (DRF's encoder: "Z" datetimes; compact, UTF-8, no NaN).
+_json = functools.partial(
+    json.dumps, cls=encoders.JSONEncoder, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+)
 
 
-def _entities(listings):
-    """The entities behind listings, each once, as bare rows the access log can name (type and id)."""
-    return [Entity(pk=pk) for pk in dict.fromkeys(listing.entity_id for listing in listings)]
+def _sync_entry(listing) -> str:
+    """A visible listing's entry as JSON text, its public content as stored (``content_text``)."""
+    head = _json({"id": listing.token, "updated_at": listing.changed_at, "removed": False})
+    return f'{head[:-1]},"entry":{listing.content_text}}}'
+
+
+def _entity_ids(listings) -> list[int]:
+    """The entities behind listings, each once, in the order first shown."""
+    return list(dict.fromkeys(listing.entity_id for listing in listings))
 
 
 class CaseView(ApiView):
@@ -233,7 +253,7 @@ class CaseView(ApiView):
         if case is None:
             raise exceptions.NotFound(_("No such case within this client's scope."))
         summary = case_shared_summary(case)
-        self.touch(request, [case])
+        self.touch(request, type(case), [case.pk])
         return Response(summary)
 
 
@@ -266,7 +286,7 @@ class ScreeningView(ApiView):
         queries = query.validated_data["queries"]
         codes = [as_uscc(q) or "" for q in queries]
         hits = listings_screen(queries, codes=codes)
-        self.touch(request, _entities(hits))
+        self.touch(request, Entity, _entity_ids(hits))
         results = [{"query_index": i, "candidates": []} for i in range(len(queries))]
         for hit in hits:
             results[hit.query_index]["candidates"].append(

@@ -57,20 +57,29 @@ def _canonical_value(value):
     return value
 
 
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def _canonical_default(value):
     """The JSON encoder's hook for what JSON has no type for: the canonical form, else the text."""
     canonical = _canonical_value(value)
     return str(value) if canonical is value else canonical
 
 
-def content_hash(row: dict) -> str:
-    """SHA-256 of a row's canonical JSON: sorted keys, ISO datetimes (UTC), text for Decimal and UUID.
+def _canonical_json(row: dict) -> str:
+    """Only the values JSON has no type for reach Python (``_canonical_default``, called by the C encoder): text,
+    numbers and ``None`` are encoded as they are, half the time of converting every value first (issue 25)."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical_default)
 
-    Only the values JSON has no type for reach Python (``_canonical_default``, called by the C encoder): text,
-    numbers and ``None`` are encoded as they are, half the time of converting every value first (issue 25).
-    """
-    canonical = json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_canonical_default)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+
+def content_hash(row: dict) -> str:
+    """SHA-256 of a row's canonical JSON: sorted keys, ISO datetimes (UTC), text for Decimal and UUID."""
+    return hashlib.sha256(_canonical_json(row).encode()).hexdigest()
+
+
+# ``json.dumps`` of one string with ``ensure_ascii=False``, quotes included.
+_text = json.encoder.encode_basestring
 
 
 def link_hash(*, prev_hash: str, table: str, row_pk: str, kind: str, row_hash: str, note: str) -> str:
@@ -179,57 +188,122 @@ def append_many(model, pks, *, kind: str = "row") -> None:
     """Chain many stored rows of ``model`` in the order given, as :func:`append` one by one would, in one go.
 
     For bulk inserts, which send no per-row signal (simple-history's ``bulk_history_create``): one lock, one read
-    of the head, one read of the rows, one insert of the links (the links are the model's columns, ``created`` one
-    timestamp for the batch; no model instance a link). Call inside the transaction that inserted them.
-    """
-    pks = [str(pk) for pk in pks]
-    if not pks:
-        return
-    stored = {}
-    for start in range(0, len(pks), CHUNK_SIZE):
-        stored.update(_raw_rows(model, pks[start : start + CHUNK_SIZE]))
-    missing = [pk for pk in pks if pk not in stored]
-    if missing:  # pragma: no cover - the rows were inserted just before in this transaction
-        raise RuntimeError(f"cannot chain missing row {model._meta.db_table}:{missing[0]}")
-    append_stored([(model, [(pk, stored[pk]) for pk in pks])], kind=kind)
-
-
-def append_stored(batches, *, kind: str = "row") -> None:
-    """Chain rows whose stored content the caller already holds, as :func:`append_many` would after reading them.
-
-    ``batches``: ``(model, [(pk, {column: value as stored, primary key left out}), ...])`` in the order to chain —
-    what an ``INSERT ... RETURNING *`` of the rows gives (``audit.history.copy_to_history``), so a bulk writer needs
-    no read-back. One lock, one read of the head and one insert of the links for every batch together.
+    of the head, one read of the rows, one insert of the links (a plain ``INSERT ... VALUES``: the links are the
+    model's columns, ``created`` one timestamp for the batch; no model instance a link). Call inside the
+    transaction that inserted them.
     """
     from .models import ChainLink
 
-    if not any(rows for _model, rows in batches):
+    pks = [str(pk) for pk in pks]
+    if not pks:
         return
     with transaction.atomic():
         _lock()
         prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
-        links = []
-        for model, rows in batches:
-            table = model._meta.db_table
-            for pk, row in rows:
-                pk, row_hash = str(pk), content_hash(row)
-                link = link_hash(prev_hash=prev, table=table, row_pk=pk, kind=kind, row_hash=row_hash, note="")
-                links.append((table, pk, kind, row_hash, prev, link, ""))
-                prev = link
-        _insert_links(links)
+        table = model._meta.db_table
+        hashes = {}
+        for start in range(0, len(pks), CHUNK_SIZE):
+            hashes.update((pk, content_hash(row)) for pk, row in _raw_rows(model, pks[start : start + CHUNK_SIZE]))
+        for pk in pks:
+            if pk not in hashes:  # pragma: no cover - the rows were inserted just before in this transaction
+                raise RuntimeError(f"cannot chain missing row {table}:{pk}")
+        _insert_links(table, kind, _links(prev, table, kind, [(pk, hashes[pk]) for pk in pks]))
 
 
-_LINK_COLUMNS = ("table", "row_pk", "kind", "row_hash", "prev_hash", "hash", "note", "created")
+def append_stored(model, rows: list[dict], *, kind: str = "row", varying: str | None = None) -> None:
+    """Chain rows of ``model`` this transaction has just inserted, given as stored, in the order given.
+
+    ``rows`` are what ``creditportal.bulk.insert_rows(..., returning=True)`` hands back (``RETURNING *``: every column,
+    no field conversion), which is what :func:`_raw_rows` would read back, so the links are those :func:`append_many`
+    would write, without reading the rows again. Like :func:`append`, the lock and the head are taken once a
+    transaction: none when this transaction appended last; then one insert of the links. No savepoint of its own.
+    ``varying``: the column in which the rows differ, if only one does (besides the primary key), which hashes them
+    faster (:func:`_stored_hashes`).
+    """
+    from .models import ChainLink
+
+    if not rows:
+        return
+    table = model._meta.db_table
+    hashes = _stored_hashes(rows, model._meta.pk.column, varying)
+    with transaction.atomic(savepoint=False):
+        prev = _remembered_head()
+        if prev is None:
+            _lock()
+            prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
+        links = _links(prev, table, kind, hashes)
+        _insert_links(table, kind, links)
+        _remember_head(links[-1][-1])
 
 
-def _insert_links(links: list[tuple]) -> None:
-    """Insert ``(table, row_pk, kind, row_hash, prev_hash, hash, note)`` links in the order given (``seq`` order)."""
+# Stands for the varying value in :func:`_stored_hashes`' shared canonical text.
+_GAP = "\x00audit.chain.gap\x00"
+_SAME_TEXT_TYPES = frozenset({str, int, bool, type(None), datetime.datetime, datetime.date, uuid.UUID, bytes})
+
+
+def _stored_hashes(rows: list[dict], pk_column: str, varying: str | None) -> list[tuple[str, str]]:
+    """``(pk, content_hash(row without its pk))`` of each stored row, in order.
+
+    Rows equal to the first in every column but ``varying`` (and the key) share its canonical JSON but for that one
+    value: the text is built once with a gap and each row's value encoded into it, byte for byte what
+    :func:`content_hash` produces (the keys' order does not depend on the values). Any other row is hashed in full.
+    """
+    hashes = []
+    shape = types = prefix = suffix = None
+    for row in rows:
+        content = dict(row)
+        pk = str(content.pop(pk_column))
+        if varying is None or varying not in content:
+            hashes.append((pk, content_hash(content)))
+            continue
+        value = content[varying]
+        content[varying] = _GAP
+        if shape is None:
+            text, gap = _canonical_json(content), _dumps(_GAP)
+            types = [(key, type(item)) for key, item in content.items()]
+            # Equal values of these types (of the same type) have one canonical text; equal floats or Decimals may not
+            # (0.0 and -0.0, 1.0 and 1.00). {}: no row matches the shape, every one is hashed in full.
+            usable = text.count(gap) == 1 and all(kind in _SAME_TEXT_TYPES for _key, kind in types)
+            shape = content if usable else {}
+            prefix, _gap, suffix = text.partition(gap)
+        if content == shape and all(type(content[key]) is kind for key, kind in types):
+            canonical = prefix + _dumps(_canonical_value(value)) + suffix
+            hashes.append((pk, hashlib.sha256(canonical.encode()).hexdigest()))
+        else:
+            content[varying] = value
+            hashes.append((pk, content_hash(content)))
+    return hashes
+
+
+def _links(prev: str, table: str, kind: str, hashes: list[tuple[str, str]]) -> list[tuple[str, str, str, str]]:
+    """``(row_pk, row_hash, prev_hash, hash)`` of links following ``prev``, one a ``(row_pk, row_hash)``, no note.
+
+    :func:`link_hash`'s JSON array with the fixed members encoded once (``json.dumps`` encodes each string of a list
+    with ``encode_basestring`` and joins them with commas: the same bytes).
+    """
+    fixed_table, fixed_kind, note = _text(table), _text(kind), _text("")
+    links = []
+    for pk, row_hash in hashes:
+        payload = f"[{_text(prev)},{fixed_table},{_text(pk)},{fixed_kind},{_text(row_hash)},{note}]"
+        link = hashlib.sha256(payload.encode()).hexdigest()
+        links.append((pk, row_hash, prev, link))
+        prev = link
+    return links
+
+
+_LINK_COLUMNS = ["row_pk", "row_hash", "prev_hash", "hash"]
+
+
+def _insert_links(table: str, kind: str, links: list[tuple[str, str, str, str]]) -> None:
+    """Insert ``(row_pk, row_hash, prev_hash, hash)`` links of ``table`` in the order given (``seq`` order); the
+    table, kind, empty note and one ``created`` time are sent once."""
     from django.utils import timezone
 
     from .models import ChainLink
 
     created = ChainLink._meta.get_field("created").get_db_prep_save(timezone.now(), connection)
-    bulk.insert_rows(ChainLink, list(_LINK_COLUMNS), [(*link, created) for link in links])
+    constants = {"table": table, "kind": kind, "note": "", "created": created}
+    bulk.insert_rows(ChainLink, _LINK_COLUMNS, links, constants=constants)
 
 
 # -- signal receivers (connected in audit.apps) -----------------------------------------------------------

@@ -44,8 +44,8 @@ def copy_to_history(model, *, key: str, values: list, actor, when, reason: str =
     Each history row: the row's tracked columns as stored, ``when``, the reason, type ``+`` (created) and
     ``actor``. The reason is ``reason``, or by holder: ``reason_by = (field name, {holder pk: reason})``. No model
     instance a row (issue 25 §2: building and binding them was most of a bulk import's time). Returns the new
-    history rows as stored (``RETURNING *``: ``(pk, {column: value})``, the primary key left out) in the rows'
-    primary-key order, for ``audit.chain.append_stored``: nothing is read back to chain them.
+    history rows as stored (``RETURNING *``: ``{column: value}``, no field conversion) in the rows' primary-key
+    order, for ``audit.chain.append_stored``: nothing is read back to chain them.
     """
     qn = connection.ops.quote_name
     opts, history_opts = model._meta, model.history.model._meta
@@ -83,5 +83,5 @@ def copy_to_history(model, *, key: str, values: list, actor, when, reason: str =
             cursor.execute(sql, [when_sql, *reason_params, type_sql, actor.pk, *params])
             columns = [column[0] for column in cursor.description]
             rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
-            found += sorted(((row.pop(history_opts.pk.column), row) for row in rows), key=lambda pair: pair[0])
+            found += sorted(rows, key=lambda row: row[history_opts.pk.column])
     return found

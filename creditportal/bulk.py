@@ -32,28 +32,66 @@ def _array_type(field) -> str:
     return f"{field.db_type(connection)}[]"  # a foreign key's is its target's column type
 
 
-def insert_rows(model, field_names: list[str], rows: list[tuple]) -> None:
+def insert_rows(
+    model, field_names: list[str], rows: list[tuple], *, constants: dict | None = None, returning: bool = False
+) -> list[dict] | None:
     """Insert ``rows`` (values in the order of ``field_names``) into ``model``'s table, in the order given.
 
-    Identity columns are numbered in that order, as ``bulk_create`` relies on too. PostgreSQL: one ``COPY``.
+    Identity columns are numbered in that order, as ``bulk_create`` relies on too. PostgreSQL: one statement, a
+    ``COPY`` (or, ``returning``, an ``INSERT ... SELECT`` from one array a column).
+    ``constants`` (field name → value) are columns every row shares, sent once rather than once a row (psycopg builds
+    an array's text in Python, element by element). With ``returning``, the rows as stored (``RETURNING *``: every
+    column by name, the values as the database hands them back, no field conversion, exactly as a plain ``SELECT *``
+    reads them), in primary-key order.
     """
     if not rows:
-        return
+        return [] if returning else None
+    constants = constants or {}
     qn = connection.ops.quote_name
     opts = model._meta
     fields = [opts.get_field(name) for name in field_names]
-    columns = ", ".join(qn(field.column) for field in fields)
+    shared = [opts.get_field(name) for name in constants]
+    columns = ", ".join(qn(field.column) for field in [*fields, *shared])
     table = qn(opts.db_table)
+    suffix = " RETURNING *" if returning else ""
+    stored = []
     with connection.cursor() as cursor:
         if _postgresql():
-            _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", rows)
-            return
-        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        size = max_rows(len(fields))
-        for start in range(0, len(rows), size):
-            chunk = rows[start : start + size]
-            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}"  # noqa: S608  # nosec B608
-            cursor.execute(sql, [value for row in chunk for value in row])
+            if not returning:
+                shared_values = tuple(constants.values())
+                _copy(cursor, f"COPY {table} ({columns}) FROM STDIN", [(*row, *shared_values) for row in rows])
+                return None
+            arrays = ", ".join(f"%s::{_array_type(field)}" for field in fields)
+            values = "".join(f", %s::{_scalar_type(field)}" for field in shared)
+            # Table and column names come from the models, values are parameters.
+            sql = f"INSERT INTO {table} ({columns}) SELECT u.*{values} FROM unnest({arrays}) AS u{suffix}"  # noqa: S608  # nosec B608
+            cursor.execute(sql, [*constants.values(), *(list(column) for column in zip(*rows, strict=True))])
+            stored += _fetched(cursor)
+        else:
+            row_sql = "(" + ", ".join(["%s"] * (len(fields) + len(shared))) + ")"
+            size = max_rows(len(fields) + len(shared))
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}{suffix}"  # noqa: S608  # nosec B608
+                cursor.execute(sql, [value for row in chunk for value in (*row, *constants.values())])
+                stored += _fetched(cursor) if returning else []
+    if not returning:
+        return None
+    # SQLite returns the rows in no particular order; identity columns number them in the order inserted.
+    pk_column = opts.pk.column
+    return sorted(stored, key=lambda row: row[pk_column])
+
+
+def _scalar_type(field) -> str:
+    """The cast of a shared value: text for character columns, whose insert then checks the length (an explicit cast
+    to ``varchar(n)`` would cut a longer value silently), else the column's type."""
+    db_type = field.db_type(connection)
+    return "text" if db_type.startswith("varchar") else db_type
+
+
+def _fetched(cursor) -> list[dict]:
+    columns = [column[0] for column in cursor.description]
+    return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
 
 def insert_objects(objs: list, *, key: str) -> None:

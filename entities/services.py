@@ -207,7 +207,7 @@ def entities_register_many(
                 Entity, key="id", values=[entity.pk for entity in objects], actor=actor, when=timezone.now(),
                 reason="registered",
             )  # fmt: skip
-            chain.append_stored([(Entity.history.model, history)])
+            chain.append_stored(Entity.history.model, history)
     except IntegrityError:  # lost a race with a registration of the same identifier: the caller may try again
         raise ValidationError(
             _("An entity in the list was registered by someone else meanwhile; nothing was registered."),

@@ -106,19 +106,17 @@ def case_grant_defaults(*, case: Case, actor: User) -> None:
                reason=reason)  # fmt: skip
 
 
-def cases_grant_defaults_many(*, cases: list[Case], actor: User, chain_before=()) -> None:
+def cases_grant_defaults_many(*, cases: list[Case], actor: User) -> None:
     """:func:`case_grant_defaults` for many new cases in bulk (``cases_create_many``): the same rows, history and
     chain links, in a few statements for the whole list instead of some fifty a case. The cases are new: none holds a
-    grant yet. ``actor`` is the person opening them (not ``None``): every history row names them. ``chain_before``:
-    batches of stored rows (``chain.append_stored``) the caller wants chained just before the grants', in the same
-    append (``cases_create_many``: the cases' own history rows).
+    grant yet. ``actor`` is the person opening them (not ``None``): every history row names them.
 
     Set-based rather than through model instances (issue 25 §2: building and binding ten grants and ten history rows
     a case as Django objects was four fifths of a bulk import's time): per grant table, one bulk insert of
     the grants (holder, permission, case: in case order, then the order ``case_grant_defaults`` gives them), one
     ``INSERT ... SELECT`` copying them into the history table with the actor, the reason, the type ``+`` and one
     timestamp (``audit.history.copy_to_history``, which returns them as stored), and their chain links by
-    ``chain.append_stored``, which hashes them as ``verify`` does.
+    ``chain.append_stored``, which hashes them as ``verify`` does (the chain's lock and head once a transaction).
     """
     groups: dict[tuple, object] = {}
 
@@ -142,7 +140,6 @@ def cases_grant_defaults_many(*, cases: list[Case], actor: User, chain_before=()
                 rows[model].append((holder.pk, permissions[codename], case.pk))
     now = timezone.now()
     case_pks = [case.pk for case in cases]
-    batches = list(chain_before)
     for model, values in rows.items():
         if not values:
             continue
@@ -151,8 +148,7 @@ def cases_grant_defaults_many(*, cases: list[Case], actor: User, chain_before=()
             model, key="content_object", values=case_pks, actor=actor, when=now,
             reason_by=(holders[model], reasons[model]),
         )  # fmt: skip
-        batches.append((model.history.model, history))
-    chain.append_stored(batches)
+        chain.append_stored(model.history.model, history)
 
 
 @transaction.atomic

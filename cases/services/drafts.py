@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import require, scope
+from audit import chain
 from audit.history import attribute, copy_to_history
 from creditportal import bulk
 from entities.models import Entity
@@ -235,7 +236,8 @@ def cases_create_many(*, actor: User, cases: list[NewCase]) -> tuple[list[Case],
         history = copy_to_history(
             Case, key="id", values=[case.pk for case in built], actor=actor, when=timezone.now(), reason="draft created"
         )
-        cases_grant_defaults_many(cases=built, actor=actor, chain_before=[(Case.history.model, history)])
+        chain.append_stored(Case.history.model, history)
+        cases_grant_defaults_many(cases=built, actor=actor)
     return built, {}
 
 

@@ -230,3 +230,62 @@ def test_token_last_used_is_noted(tax, make_client, http):
     http(secret).get("/api/v1/sanctions", **PURPOSE)
     assert client.tokens.get().last_used_at is not None
     assert timezone.now() - client.tokens.get().last_used_at < datetime.timedelta(minutes=1)
+
+
+def test_a_call_opens_no_session(publish, firm, tax, make_client, http):
+    """The client's account answers for the call, not as a signed-in person: no session row, no cookie (the sliding
+    session would otherwise write one for every call of a client that keeps no cookies)."""
+    from django.contrib.sessions.models import Session
+
+    listing = publish(entity=firm)
+    _client, secret = make_client(tax)
+    api = http(secret)
+    for response in (
+        api.get("/api/v1/sanctions", **PURPOSE),
+        api.post("/api/v1/status", {"uscc": listing.uscc}, format="json", **PURPOSE),
+        api.get("/api/v1/sanctions", {"cursor": "not-ours"}, **PURPOSE),  # a refusal, too
+    ):
+        assert response.status_code in (200, 400)
+        assert "sessionid" not in response.cookies
+        assert response["Cache-Control"] == "no-store, private"
+    assert not Session.objects.exists()
+
+
+def test_the_access_log_names_the_accounts_roles_and_stays_chained(publish, tax, make_client, http):
+    """Rows written set-based (one insert, chained as stored) carry what one by one did, and verify."""
+    from audit import chain
+    from audit.services import access_log_roles
+
+    entities = [EntityFactory() for _ in range(3)]
+    for entity in entities:
+        publish(entity=entity)
+    client, secret = make_client(tax)
+    response = http(secret).get("/api/v1/sanctions", **PURPOSE)
+    assert response.status_code == 200
+    rows = AccessLog.objects.filter(field="api:sanctions").order_by("pk")
+    assert [row.target_id for row in rows] == [entity.pk for entity in entities]
+    roles = access_log_roles(client.account)
+    assert roles  # the API client role
+    assert {(row.actor_id, row.actor_roles, row.actor_department_id, row.request_id) for row in rows} == {
+        (client.account.pk, roles, tax.pk, response["X-Request-ID"])
+    }
+    assert chain.verify() == []
+
+
+def test_a_page_is_what_the_json_renderer_would_write(publish, tax, make_client, http):
+    """The page is written with each entry's content spliced in as stored: the same JSON as rendering it whole."""
+    from rest_framework.renderers import JSONRenderer
+
+    listings = [publish(entity=EntityFactory(name=name)) for name in ("Ünïcode «Firm»", 'Quote "and" \\ Co', "高新")]
+    _client, secret = make_client(tax)
+    response = http(secret).get("/api/v1/sanctions", {"limit": 2}, **PURPOSE)
+    assert response["Content-Type"] == "application/json"
+    body = json.loads(response.content)
+    expected = {
+        "results": [
+            {"id": listing.token, "updated_at": listing.updated_at, "removed": False, "entry": listing.content}
+            for listing in listings[:2]
+        ],
+        "next_cursor": body["next_cursor"],
+    }
+    assert body["next_cursor"] and body == json.loads(JSONRenderer().render(expected))

@@ -67,3 +67,35 @@ def test_insert_objects_gives_each_instance_its_stored_row():
         assert (stored.row_pk, stored.hash, stored.created) == (link.row_pk, link.hash, link.created)
         assert link.created is not None and not link._state.adding
     assert [link.pk for link in links] == sorted(link.pk for link in links)  # numbered in list order
+
+
+def test_shared_columns_go_once_and_the_rows_come_back_as_stored():
+    created = ChainLink._meta.get_field("created").get_db_prep_save(timezone.now(), connection)
+    rows = [(str(i), "r" * 64, "p" * 64, f"{i:064d}") for i in range(5)]
+    constants = {"table": "t", "kind": "row", "note": "附注 ' \" ;", "created": created}
+    stored = bulk.insert_rows(ChainLink, ["row_pk", "row_hash", "prev_hash", "hash"], rows, constants=constants,
+                              returning=True)  # fmt: skip
+    assert list(ChainLink.objects.order_by("seq").values_list(*COLUMNS)) == [
+        ("t", row_pk, "row", row_hash, prev, hash_, "附注 ' \" ;") for row_pk, row_hash, prev, hash_ in rows
+    ]
+    # RETURNING * hands back what a plain SELECT * reads, in key order.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM audit_chainlink ORDER BY seq")
+        names = [column[0] for column in cursor.description]
+        assert stored == [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def test_returning_nothing_to_insert_is_an_empty_list():
+    assert bulk.insert_rows(ChainLink, COLUMNS, [], returning=True) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce lengths")
+def test_a_shared_value_too_long_for_its_column_is_refused_not_cut():
+    from django.db import DataError, transaction
+
+    created = ChainLink._meta.get_field("created").get_db_prep_save(timezone.now(), connection)
+    constants = {"table": "t" * 101, "kind": "row", "note": "", "created": created}
+    with pytest.raises(DataError), transaction.atomic():
+        bulk.insert_rows(ChainLink, ["row_pk", "row_hash", "prev_hash", "hash"], [("1", "r", "p", "h")],
+                         constants=constants)  # fmt: skip
+    assert not ChainLink.objects.exists()
