@@ -5,7 +5,6 @@ import decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.utils import timezone
 
 from accounts import roles
@@ -21,20 +20,9 @@ from audit.services import (
 )
 from entities.models import Entity
 from tests.factories import EntityFactory, UserFactory
+from tests.statements import statements as _statements
 
 pytestmark = pytest.mark.django_db
-
-
-def _statements(block):
-    seen = []
-
-    def record(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        block()
-    return seen
 
 
 def test_rows_by_id_carry_what_the_rows_of_instances_carry_and_verify(tax):

@@ -15,6 +15,7 @@ from cases.models import Case
 from entities.models import Entity
 from entities.services import entity_reveal_identifier
 from tests.factories import EntityFactory
+from tests.statements import statements as _statements
 
 
 @pytest.fixture
@@ -243,18 +244,6 @@ def test_verify_reads_in_pages(trail, django_assert_max_num_queries):
 def _history_row(name):
     entity = EntityFactory(name=name)
     return Entity.history.model, entity.history.latest().pk
-
-
-def _statements(block):
-    seen = []
-
-    def record(execute, sql, params, many, context):
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        block()
-    return seen
 
 
 def test_appends_in_one_transaction_lock_and_read_the_head_once(trail):
