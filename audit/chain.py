@@ -160,6 +160,18 @@ def _remember_head(head: str) -> None:
     connection.__dict__[_HEAD_KEY] = (connection.run_on_commit, head)
 
 
+def _head() -> str:
+    """The hash the next link follows: the one this transaction appended last, else (taking the chain's lock for the
+    rest of the transaction) the newest link's."""
+    from .models import ChainLink
+
+    prev = _remembered_head()
+    if prev is None:
+        _lock()
+        prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
+    return prev
+
+
 def append(model, pk, *, kind: str = "row", note: str = ""):
     """Chain the stored row ``pk`` of ``model``; call inside the transaction that inserted (or purged) it.
 
@@ -170,10 +182,7 @@ def append(model, pk, *, kind: str = "row", note: str = ""):
     from .models import ChainLink
 
     with transaction.atomic(savepoint=False):
-        prev = _remembered_head()
-        if prev is None:
-            _lock()
-            prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
+        prev = _head()
         table = model._meta.db_table
         row_hash = row_content_hash(model, pk)
         if row_hash is None:  # pragma: no cover - the row was inserted just before in this transaction
@@ -184,54 +193,22 @@ def append(model, pk, *, kind: str = "row", note: str = ""):
         return link
 
 
-def append_many(model, pks, *, kind: str = "row") -> None:
-    """Chain many stored rows of ``model`` in the order given, as :func:`append` one by one would, in one go.
-
-    For bulk inserts, which send no per-row signal (simple-history's ``bulk_history_create``): one lock, one read
-    of the head, one read of the rows, one insert of the links (a plain ``INSERT ... VALUES``: the links are the
-    model's columns, ``created`` one timestamp for the batch; no model instance a link). Call inside the
-    transaction that inserted them.
-    """
-    from .models import ChainLink
-
-    pks = [str(pk) for pk in pks]
-    if not pks:
-        return
-    with transaction.atomic():
-        _lock()
-        prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
-        table = model._meta.db_table
-        hashes = {}
-        for start in range(0, len(pks), CHUNK_SIZE):
-            hashes.update((pk, content_hash(row)) for pk, row in _raw_rows(model, pks[start : start + CHUNK_SIZE]))
-        for pk in pks:
-            if pk not in hashes:  # pragma: no cover - the rows were inserted just before in this transaction
-                raise RuntimeError(f"cannot chain missing row {table}:{pk}")
-        _insert_links(table, kind, _links(prev, table, kind, [(pk, hashes[pk]) for pk in pks]))
-
-
 def append_stored(model, rows: list[dict], *, kind: str = "row", varying: str | None = None) -> None:
     """Chain rows of ``model`` this transaction has just inserted, given as stored, in the order given.
 
     ``rows`` are what ``creditportal.bulk.insert_rows(..., returning=True)`` hands back (``RETURNING *``: every column,
-    no field conversion), which is what :func:`_raw_rows` would read back, so the links are those :func:`append_many`
-    would write, without reading the rows again. Like :func:`append`, the lock and the head are taken once a
+    no field conversion), which is what :func:`_raw_rows` would read back, so the links are those :func:`append`
+    would write one by one, without reading the rows again. Like :func:`append`, the lock and the head are taken once a
     transaction: none when this transaction appended last; then one insert of the links. No savepoint of its own.
     ``varying``: the column in which the rows differ, if only one does (besides the primary key), which hashes them
     faster (:func:`_stored_hashes`).
     """
-    from .models import ChainLink
-
     if not rows:
         return
     table = model._meta.db_table
     hashes = _stored_hashes(rows, model._meta.pk.column, varying)
     with transaction.atomic(savepoint=False):
-        prev = _remembered_head()
-        if prev is None:
-            _lock()
-            prev = ChainLink.objects.order_by("-seq").values_list("hash", flat=True).first() or GENESIS
-        links = _links(prev, table, kind, hashes)
+        links = _links(_head(), table, kind, hashes)
         _insert_links(table, kind, links)
         _remember_head(links[-1][-1])
 

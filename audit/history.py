@@ -37,7 +37,7 @@ def attribute(obj: models.Model, *, actor, reason: str) -> models.Model:
 HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user")
 
 
-def copy_to_history(model, *, key: str, values: list, actor, when, reason: str = "", reason_by=None) -> list[int]:
+def copy_to_history(model, *, key: str, values: list, actor, when, reason: str = "", reason_by=None) -> list[dict]:
     """Copy the stored rows of ``model`` whose ``key`` field is among ``values`` into its history table, as
     ``bulk_history_create`` would write them for new rows, in one ``INSERT ... SELECT`` (per parameter limit).
 
@@ -81,7 +81,5 @@ def copy_to_history(model, *, key: str, values: list, actor, when, reason: str =
                 f"WHERE {where} ORDER BY {qn(opts.pk.column)} RETURNING *"
             )
             cursor.execute(sql, [when_sql, *reason_params, type_sql, actor.pk, *params])
-            columns = [column[0] for column in cursor.description]
-            rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
-            found += sorted(rows, key=lambda row: row[history_opts.pk.column])
+            found += sorted(bulk.fetched(cursor), key=lambda row: row[history_opts.pk.column])
     return found

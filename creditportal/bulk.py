@@ -66,7 +66,7 @@ def insert_rows(
             # Table and column names come from the models, values are parameters.
             sql = f"INSERT INTO {table} ({columns}) SELECT u.*{values} FROM unnest({arrays}) AS u{suffix}"  # noqa: S608  # nosec B608
             cursor.execute(sql, [*constants.values(), *(list(column) for column in zip(*rows, strict=True))])
-            stored += _fetched(cursor)
+            stored += fetched(cursor)
         else:
             row_sql = "(" + ", ".join(["%s"] * (len(fields) + len(shared))) + ")"
             size = max_rows(len(fields) + len(shared))
@@ -74,7 +74,7 @@ def insert_rows(
                 chunk = rows[start : start + size]
                 sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}{suffix}"  # noqa: S608  # nosec B608
                 cursor.execute(sql, [value for row in chunk for value in (*row, *constants.values())])
-                stored += _fetched(cursor) if returning else []
+                stored += fetched(cursor) if returning else []
     if not returning:
         return None
     # SQLite returns the rows in no particular order; identity columns number them in the order inserted.
@@ -89,7 +89,7 @@ def _scalar_type(field) -> str:
     return "text" if db_type.startswith("varchar") else db_type
 
 
-def _fetched(cursor) -> list[dict]:
+def fetched(cursor) -> list[dict]:
     columns = [column[0] for column in cursor.description]
     return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
